@@ -1,0 +1,1 @@
+"""Adapters that load external data for the core (suffix list, brands and lexicon files)."""

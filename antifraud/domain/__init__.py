@@ -1,0 +1,1 @@
+"""The pure core: model, normalization, brands, policy. No I/O, no event loop, no clock."""

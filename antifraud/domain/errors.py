@@ -1,0 +1,46 @@
+"""Errors of the core. Each says what was wrong; only the HTTP layer maps them to status codes."""
+
+from __future__ import annotations
+
+
+class AntifraudError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(AntifraudError):  # noqa: N818 - it names the condition, as dns.exception does
+    """A value sent by a user is not acceptable; `field` names which one."""
+
+    code = "invalid"
+
+
+class InvalidIndicator(InvalidInput):
+    """A domain, URL or phone number that cannot be normalized."""
+
+    code = "invalid_indicator"
+
+
+class NotFound(AntifraudError):  # noqa: N818
+    code = "not_found"
+
+
+class Conflict(AntifraudError):  # noqa: N818
+    code = "conflict"
+
+
+class PolicyViolation(AntifraudError):  # noqa: N818
+    """An action the policy forbids, such as listing an allowlisted indicator."""
+
+    code = "policy"
+
+
+class ConfigError(AntifraudError):
+    """Configuration (settings, brands, lexicons) is invalid; raised at start, never later."""
+
+    code = "config"
