@@ -247,6 +247,11 @@ def normalize_phone(text: str, default_region: str = DEFAULT_PHONE_REGION) -> Ph
             phonenumbers.ValidationResult.INVALID_LENGTH: "the wrong length",
         }.get(reason, "not a possible number")
         raise InvalidIndicator(f"{raw!r} is {why} for a phone number", field="value")
+    national = str(number.national_number)
+    if number.country_code == 7 and len(national) != 10:  # Kazakhstan and Russia share +7 with 10-digit numbers
+        raise InvalidIndicator(
+            f"{raw!r} has {len(national)} digits after +7; Kazakh and Russian numbers have 10", field="value"
+        )
     valid = phonenumbers.is_valid_number(number)
     region = phonenumbers.region_code_for_number(number) if valid else None
     return PhoneNumber(

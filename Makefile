@@ -1,0 +1,60 @@
+# Two commands do all set-up on a fresh machine:
+#   make run    start the whole center on SQLite with the bundled config
+#   make test   lint, type-check and run the whole test suite (real peers included)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# Debian packages of the real peers the end-to-end tests start: binary=package
+PEERS := unbound=unbound unbound-checkconf=unbound named-checkzone=bind9-utils prometheus=prometheus promtool=prometheus
+
+.PHONY: run test lint unit e2e peers venv eval bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Install missing real-peer binaries from Debian when we are root; otherwise the tests say what is missing.
+peers:
+	@missing=""; for pair in $(PEERS); do bin=$${pair%%=*}; pkg=$${pair##*=}; \
+	  command -v $$bin >/dev/null 2>&1 || [ -x /usr/sbin/$$bin ] || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "not root: real-peer tests will be skipped (missing:$$missing)"; fi; \
+	fi
+
+run: venv
+	mkdir -p var
+	$(BIN)/antifraud serve
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/hadolint Dockerfile
+
+test: venv peers lint
+	$(BIN)/pytest -q
+
+unit: venv
+	$(BIN)/pytest -q tests/unit
+
+e2e: venv peers
+	$(BIN)/pytest -q -m e2e
+
+eval: venv
+	$(BIN)/python benchmarks/eval_lookalikes.py
+
+bench: venv
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis var

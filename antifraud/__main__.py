@@ -1,0 +1,3 @@
+from antifraud.cli import main
+
+raise SystemExit(main())

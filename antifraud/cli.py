@@ -1,0 +1,273 @@
+"""The `antifraud` command line (verbs per DESIGN.md). Results go to stdout, messages to stderr."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from antifraud import __version__
+from antifraud.domain.errors import AntifraudError, ConfigError, InvalidInput
+from antifraud.domain.model import Action, Category, IndicatorType
+from antifraud.settings import Settings, load_settings
+
+log = logging.getLogger("antifraud")
+IMPORT_BATCH = 1000
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="antifraud", description="The national anti-fraud center.")
+    p.add_argument("--version", action="version", version=f"antifraud {__version__}")
+    p.add_argument("--config", type=Path, help="settings file (default config/antifraud.toml)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("serve", help="run the whole center: API, workers, publisher")
+    s.add_argument("--config", type=Path, dest="serve_config", help="settings file")
+
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command", required=True)
+    kc = keys.add_parser("create", help="create a key; prints it once on stdout")
+    kc.add_argument("name", help="the operator the key belongs to (bank, telecom, police, hotline, ...)")
+    kc.add_argument("--scopes", required=True, help="comma-separated: report,check,pull,analyst,admin,metrics")
+    keys.add_parser("list", help="list keys (never their secrets)")
+    kr = keys.add_parser("revoke", help="revoke a key by its id")
+    kr.add_argument("key_id")
+
+    sc = sub.add_parser("score", help="offline assessment, one JSON object per input line")
+    sc.add_argument("file", nargs="?", default="-", help="input file, or - for stdin")
+    sc.add_argument("--brands", type=Path, help="brands file to score against (default: the configured one)")
+    sc.add_argument("--type", choices=["domain", "phone"], default="domain")
+
+    im = sub.add_parser("import", help="bulk import reports from a file, one value per line")
+    im.add_argument("file", help="input file, or - for stdin")
+    im.add_argument("--type", required=True, choices=[t.value for t in IndicatorType])
+    im.add_argument("--category", required=True, choices=[c.value for c in Category])
+    im.add_argument("--source", required=True, help="where the list comes from; recorded as the reporting operator")
+    im.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    ch = sub.add_parser("check", help="is a domain, URL or number listed?")
+    ch.add_argument("value")
+    ch.add_argument("--type", choices=[t.value for t in IndicatorType], help="default: guessed from the value")
+
+    pu = sub.add_parser("publish", help="publish a new version of every list now")
+    pu.add_argument("--out", type=Path, help="directory to write the lists to (default: the configured one)")
+    pu.add_argument("--force", action="store_true", help="publish even if the mass-change guard would hold it")
+
+    de = sub.add_parser("decide", help="an analyst's decision about an indicator")
+    de.add_argument("value")
+    group = de.add_mutually_exclusive_group(required=True)
+    group.add_argument("--block", dest="action", action="store_const", const=Action.BLOCK)
+    group.add_argument("--allow", dest="action", action="store_const", const=Action.ALLOW)
+    group.add_argument("--unlist", dest="action", action="store_const", const=Action.UNLIST)
+    de.add_argument("--reason", required=True)
+    de.add_argument("--type", choices=[t.value for t in IndicatorType])
+    de.add_argument("--category", choices=[c.value for c in Category])
+    de.add_argument("--analyst", default=None, help="who decides (default: the login name)")
+
+    al = sub.add_parser("allow", help="manage the allowlist").add_subparsers(dest="allow_command", required=True)
+    for verb in ("add", "remove"):
+        a = al.add_parser(verb, help=f"{verb} an allowlist entry")
+        a.add_argument("value")
+        a.add_argument("--reason", required=True)
+        a.add_argument("--type", choices=[t.value for t in IndicatorType])
+        a.add_argument("--analyst", default=None)
+    return p
+
+
+def guess_type(value: str) -> IndicatorType:
+    text = value.strip()
+    if "://" in text:
+        return IndicatorType.URL
+    digits = sum(c.isdigit() for c in text)
+    if text and (text[0] == "+" or digits >= max(3, len(text.replace(" ", "")) - 4)) and not any(
+        c.isalpha() for c in text
+    ):
+        return IndicatorType.PHONE
+    return IndicatorType.DOMAIN
+
+
+def _lines(path: str) -> Iterator[str]:
+    if path == "-":
+        yield from sys.stdin
+        return
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        yield from fh
+
+
+def _print_json(obj: Any, out: TextIO = sys.stdout) -> None:
+    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+async def _keys(args: argparse.Namespace, settings: Settings) -> int:
+    from antifraud.app import open_store  # noqa: PLC0415 - keeps `antifraud score` free of storage imports
+    from antifraud.services.keys import create_key, parse_scopes  # noqa: PLC0415
+
+    store = await open_store(settings, writer_id="cli")
+    try:
+        if args.keys_command == "create":
+            new = await create_key(store, args.name, parse_scopes(args.scopes))
+            print(new.key)
+            sys.stderr.write(
+                f"created key {new.record.key_id} for {new.record.operator.name} with scopes "
+                f"{','.join(sorted(new.record.scopes))}; it is shown only once\n"
+            )
+        elif args.keys_command == "list":
+            for k in await store.list_keys():
+                state = "revoked" if k.revoked else "active"
+                print(f"{k.key_id}\t{k.operator.name}\t{','.join(sorted(k.scopes))}\t{state}")
+        elif not await store.revoke_key(args.key_id):
+            sys.stderr.write(f"no active key with id {args.key_id}\n")
+            return 1
+        else:
+            sys.stderr.write(f"revoked key {args.key_id}\n")
+    finally:
+        await store.close()
+    return 0
+
+
+def _score(args: argparse.Namespace, settings: Settings) -> int:
+    from antifraud.adapters.detection_config import load_detector  # noqa: PLC0415
+    from antifraud.adapters.suffixes import BundledSuffixList  # noqa: PLC0415
+    from antifraud.commands.score import run_score  # noqa: PLC0415
+
+    suffixes = BundledSuffixList()
+    detector = load_detector(
+        args.brands or settings.brands_file,
+        settings.lexicon_file,
+        suffixes,
+        block=settings.scoring.block,
+        review=settings.scoring.review,
+    )
+    return run_score(_lines(args.file), sys.stdout, detector, suffixes, args.type)
+
+
+async def _with_center(settings: Settings, args: argparse.Namespace) -> int:
+    from antifraud.app import open_center  # noqa: PLC0415
+
+    async with open_center(settings) as parts:
+        center = parts.center
+        analyst = f"analyst:{getattr(args, 'analyst', None) or getpass.getuser()}"
+        if args.command == "check":
+            kind = IndicatorType(args.type) if args.type else guess_type(args.value)
+            _print_json(center.check(kind, args.value).to_json())
+            return 0
+        if args.command == "decide":
+            kind = IndicatorType(args.type) if args.type else guess_type(args.value)
+            category = Category(args.category) if args.category else None
+            record = await center.decide(analyst, kind, args.value, args.action, args.reason, category)
+            sys.stderr.write(f"{record.key.value}: {record.state.value}\n")
+            return 0
+        if args.command == "allow":
+            kind = IndicatorType(args.type) if args.type else guess_type(args.value)
+            if args.allow_command == "add":
+                record = await center.allow(analyst, kind, args.value, args.reason)
+                sys.stderr.write(f"{record.key.value} is allowlisted\n")
+            else:
+                await center.allow_remove(analyst, kind, args.value, args.reason)
+                sys.stderr.write(f"{args.value} removed from the allowlist\n")
+            return 0
+        if args.command == "publish":
+            from workers.publisher import Publisher  # noqa: PLC0415
+
+            publisher = Publisher(
+                center, parts.store, settings.publication, args.out or settings.blocklist_dir, parts.metrics,
+                center.clock,
+            )
+            outcome = await publisher.publish(force=True) if args.force else await _publish_once(publisher)
+            sys.stderr.write(f"{outcome.status}: version {outcome.version} {outcome.reason}\n".rstrip() + "\n")
+            return 0 if outcome.status != "held" else 3
+        if args.command == "import":
+            return await _import(center, parts.store, args)
+    return 2
+
+
+async def _publish_once(publisher: Any) -> Any:
+    await publisher.start()
+    if publisher.state is None:
+        return await publisher.publish()
+    outcome = await publisher.publish()
+    return outcome
+
+
+async def _import(center: Any, store: Any, args: argparse.Namespace) -> int:
+    from tqdm import tqdm  # noqa: PLC0415
+
+    from antifraud.services.center import ReportAccepted, ReportInput  # noqa: PLC0415
+
+    operator = await store.ensure_operator(args.source)
+    kind, category = IndicatorType(args.type), Category(args.category)
+    accepted = rejected = 0
+    batch: list[ReportInput | InvalidInput] = []
+    line_numbers: list[int] = []
+    bar = tqdm(desc="import", unit=" lines", disable=args.no_progress, file=sys.stderr)
+
+    async def flush() -> None:
+        nonlocal accepted, rejected
+        results = await center.submit(operator, batch)
+        for number, result in zip(line_numbers, results, strict=True):
+            if isinstance(result, ReportAccepted):
+                accepted += 1
+            else:
+                rejected += 1
+                sys.stderr.write(f"line {number}: {result.message}\n")
+        bar.update(len(batch))
+        batch.clear()
+        line_numbers.clear()
+
+    for number, line in enumerate(_lines(args.file), start=1):
+        value = line.strip()
+        if not value or value.startswith("#"):
+            continue
+        batch.append(ReportInput(kind, value, category, source=args.source))
+        line_numbers.append(number)
+        if len(batch) >= IMPORT_BATCH:
+            await flush()
+    if batch:
+        await flush()
+    bar.close()
+    sys.stderr.write(f"imported {accepted} reports from {args.source}; {rejected} lines rejected\n")
+    return 0 if accepted or not rejected else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    config = getattr(args, "serve_config", None) or args.config
+    try:
+        settings = load_settings(config)
+        logging.getLogger().setLevel(logging.DEBUG if args.verbose else settings.log_level)
+        if args.command == "serve":
+            from antifraud.app import serve  # noqa: PLC0415
+
+            asyncio.run(serve(settings))
+            return 0
+        if args.command == "keys":
+            return asyncio.run(_keys(args, settings))
+        if args.command == "score":
+            return _score(args, settings)
+        return asyncio.run(_with_center(settings, args))
+    except ConfigError as exc:
+        sys.stderr.write(f"antifraud: configuration error: {exc.message}\n")
+        return 2
+    except AntifraudError as exc:
+        where = f" ({exc.field})" if exc.field and exc.field not in {"value", "body"} else ""
+        sys.stderr.write(f"antifraud: {exc.message}{where}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,23 @@
+"""Shared fixtures. Fakes live in tests/fakes.py; real-peer helpers in tests/peers.py."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # `import fakes`, `import peers` from any test folder
+
+
+@pytest.fixture(scope="session")
+def suffixes():  # noqa: ANN201
+    from antifraud.adapters.suffixes import BundledSuffixList
+
+    return BundledSuffixList()
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT

@@ -1,0 +1,219 @@
+"""The publisher loop: a listing change schedules a publication, debounced; each publication is a
+new version of every list, written atomically to the blocklist directory and kept in memory for the
+pull API. A publication that would change too much of a list at once is held for an analyst."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from antifraud.domain.model import Delta, ListEntry, ListKind, Snapshot
+from antifraud.metrics import Metrics
+from antifraud.ports import AuditRecord, ChangeSet, Clock, ListChange, PublicationRecord, Store
+from antifraud.services.center import Center
+from antifraud.settings import PublicationSettings
+from blocklists.guard import check_mass_change
+from blocklists.publication import RenderedList, render_all, write_publication
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    version: int
+    generated_at: datetime
+    lists: Mapping[str, RenderedList]
+    values: Mapping[ListKind, frozenset[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    reason: str
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: str  # published | unchanged | held
+    version: int
+    reason: str = ""
+
+
+class Publisher:
+    def __init__(
+        self,
+        center: Center,
+        store: Store,
+        settings: PublicationSettings,
+        directory: Path,
+        metrics: Metrics,
+        clock: Clock,
+    ) -> None:
+        self.center = center
+        self.store = store
+        self.settings = settings
+        self.directory = directory
+        self.metrics = metrics
+        self.clock = clock
+        self.state: Published | None = None
+        self.held: Hold | None = None
+        self._wakeup = asyncio.Event()
+        self._lock = asyncio.Lock()
+        center.on_listing_change(self.trigger)
+
+    def trigger(self) -> None:
+        self._wakeup.set()
+
+    # start-up ------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Serve the last published version, or publish one if the state moved on since."""
+        last = await self.store.last_publication()
+        if last is not None:
+            values = {kind: await self._published_values(kind, last.version) for kind in ListKind}
+            current = {kind: frozenset(e.value for e in self.center.listed_entries(kind)) for kind in ListKind}
+            if values == current:
+                snapshot = Snapshot(
+                    last.version,
+                    last.created_at,
+                    self.center.listed_entries(ListKind.DOMAINS),
+                    self.center.listed_entries(ListKind.PHONES),
+                )
+                await self._write(snapshot)
+                self.state = Published(last.version, last.created_at, render_all(snapshot), values)
+                self.center.published_version = last.version
+                self._export(snapshot)
+                return
+        await self.publish(force=last is None)
+
+    async def _published_values(self, kind: ListKind, version: int) -> frozenset[str]:
+        present: set[str] = set()
+        for v, change in await self.store.changes_since(kind.value, 0):
+            if v > version:
+                break
+            if change.added:
+                present.add(change.value)
+            else:
+                present.discard(change.value)
+        return frozenset(present)
+
+    # the loop ------------------------------------------------------------------------------------
+    async def run(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            first = asyncio.get_running_loop().time()
+            # Debounce: wait for a quiet moment, but never longer than max_delay after the first change.
+            while True:
+                self._wakeup.clear()
+                deadline = first + self.settings.max_delay_seconds
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0:
+                    break
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), timeout=min(self.settings.debounce_seconds, remaining))
+                except TimeoutError:
+                    break
+            self._wakeup.clear()
+            try:
+                await self.publish()
+            except Exception:
+                log.exception("publication failed; will retry on the next change or in 5 s")
+                await asyncio.sleep(5)
+                self._wakeup.set()
+
+    # one publication -----------------------------------------------------------------------------
+    async def publish(self, *, force: bool = False, actor: str = "publisher") -> Outcome:
+        async with self._lock:
+            now = self.clock.now()
+            entries = {kind: self.center.listed_entries(kind) for kind in ListKind}
+            values = {kind: frozenset(e.value for e in entries[kind]) for kind in ListKind}
+            previous = self.state.values if self.state else {kind: frozenset() for kind in ListKind}
+            if self.state is not None and values == previous and not force:
+                return Outcome("unchanged", self.state.version)
+            if not force:
+                for kind in ListKind:
+                    verdict = check_mass_change(
+                        previous[kind],
+                        values[kind],
+                        max_share=self.settings.max_change_share,
+                        min_entries=self.settings.guard_min_entries,
+                    )
+                    if verdict is not None:
+                        return await self._hold(kind, verdict, now)
+            version = await self.store.next_version()
+            snapshot = Snapshot(version, now, entries[ListKind.DOMAINS], entries[ListKind.PHONES])
+            await self._write(snapshot)
+            changes = {
+                kind.value: [
+                    *(ListChange(e.value, added=True, entry=e) for e in entries[kind] if e.value not in previous[kind]),
+                    *(ListChange(v, added=False, entry=None) for v in sorted(previous[kind] - values[kind])),
+                ]
+                for kind in ListKind
+            }
+            record = PublicationRecord(
+                version, now, len(entries[ListKind.DOMAINS]), len(entries[ListKind.PHONES]), "published",
+                "forced by an analyst" if force and self.held else "",
+            )
+            await self.store.record_publication(record, changes)
+            if self.held is not None:
+                await self.store.apply(
+                    ChangeSet(audit=[AuditRecord(now, actor, "publication_released", None, None, None,
+                                                 f"version {version} released: {self.held.reason}")])
+                )
+            self.held = None
+            for kind in ListKind:
+                self.metrics.publication_held.labels(kind.value).set(0)
+            self.state = Published(version, now, render_all(snapshot), values)
+            await self.center.mark_published(
+                version, {kind: [c.value for c in changes[kind.value] if c.added] for kind in ListKind}
+            )
+            self._export(snapshot)
+            log.info(
+                "published version %d: %d domains, %d phones",
+                version, len(snapshot.domains), len(snapshot.phones),
+            )
+            return Outcome("published", version)
+
+    async def _hold(self, kind: ListKind, reason: str, now: datetime) -> Outcome:
+        if self.held is None or self.held.reason != reason:
+            self.metrics.publications_held.labels(kind.value).inc()
+            await self.store.apply(
+                ChangeSet(audit=[AuditRecord(now, "publisher", "publication_held", None, None, None, reason)])
+            )
+            log.warning("publication held for an analyst: %s", reason)
+        self.held = Hold(reason, now if self.held is None else self.held.since)
+        self.metrics.publication_held.labels(kind.value).set(1)
+        return Outcome("held", self.state.version if self.state else 0, reason)
+
+    async def _write(self, snapshot: Snapshot) -> None:
+        await asyncio.to_thread(write_publication, self.directory, snapshot)
+
+    def _export(self, snapshot: Snapshot) -> None:
+        stamp = snapshot.generated_at.timestamp()
+        for kind in ListKind:
+            self.metrics.blocklist_version.labels(kind.value).set(snapshot.version)
+            self.metrics.blocklist_published.labels(kind.value).set(stamp)
+
+    # deltas --------------------------------------------------------------------------------------
+    async def delta(self, kind: ListKind, since: int) -> Delta:
+        """What changed in a list from version `since` to the version being served."""
+        if self.state is None:
+            return Delta(kind, since, 0)
+        first: dict[str, bool] = {}
+        last: dict[str, ListChange] = {}
+        for version, change in await self.store.changes_since(kind.value, since):
+            if version > self.state.version:
+                break
+            first.setdefault(change.value, change.added)
+            last[change.value] = change
+        added = tuple(sorted((c.entry for c in last.values() if c.added and c.entry), key=lambda e: e.value))
+        removed = tuple(sorted(v for v, c in last.items() if not c.added and not first[v]))
+        return Delta(kind, since, self.state.version, added, removed)
+
+
+def entries_json(entries: tuple[ListEntry, ...]) -> str:
+    return json.dumps([e.value for e in entries])
