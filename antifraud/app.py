@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from aiohttp import web
 from prometheus_client import disable_created_metrics
@@ -39,9 +40,9 @@ class SystemClock:
 
 
 def build_detector(settings: Settings, suffixes: BundledSuffixList, brands_file: str | None = None) -> Detector:
-    path = settings.brands_file if brands_file is None else brands_file
+    path = Path(settings.brands_file if brands_file is None else brands_file)
     try:
-        with open(path, "rb") as fh:
+        with path.open("rb") as fh:
             data = tomllib.load(fh)
     except FileNotFoundError as exc:
         raise ConfigError(f"brands file {path} does not exist (set ANTIFRAUD_BRANDS or [paths] brands)") from exc
@@ -62,9 +63,7 @@ def build_rules(settings: Settings) -> Rules:
 
 async def open_store(settings: Settings, writer_id: str) -> SqliteStore:
     if settings.is_postgres:
-        raise ConfigError(
-            "the PostgreSQL backend is not available in this version; use a SQLite path for ANTIFRAUD_DB"
-        )
+        raise ConfigError("the PostgreSQL backend is not available in this version; use a SQLite path for ANTIFRAUD_DB")
     return await SqliteStore(settings.db, writer_id=writer_id).open()
 
 
@@ -87,8 +86,14 @@ async def open_center(settings: Settings, metrics: Metrics | None = None) -> Asy
     try:
         metrics = metrics or Metrics()
         center = Center(
-            store, detector, suffixes, build_rules(settings), SystemClock(), metrics,
-            report_window=timedelta(hours=settings.policy.report_window_hours), writer_id=writer_id,
+            store,
+            detector,
+            suffixes,
+            build_rules(settings),
+            SystemClock(),
+            metrics,
+            report_window=timedelta(hours=settings.policy.report_window_hours),
+            writer_id=writer_id,
         )
         await center.load()
         yield Parts(settings, store, center, metrics, suffixes)
@@ -107,13 +112,11 @@ async def _every(seconds: float, what: Callable[[], Awaitable[object]], name: st
 
 async def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> None:
     """Run the whole center in this process until SIGTERM or SIGINT."""
-    disable_created_metrics()
+    disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
     async with open_center(settings) as parts:
         center, store = parts.center, parts.store
         await center.restore_hit_counters()
-        publisher = Publisher(
-            center, store, settings.publication, settings.blocklist_dir, parts.metrics, center.clock
-        )
+        publisher = Publisher(center, store, settings.publication, settings.blocklist_dir, parts.metrics, center.clock)
         await publisher.start()
         services = Services(settings, store, center, publisher, parts.metrics, KeyCache(store))
         app = create_app(services)
@@ -128,7 +131,9 @@ async def serve(settings: Settings, *, ready: Callable[[str], None] | None = Non
         tasks = [
             asyncio.create_task(publisher.run(), name="publisher"),
             asyncio.create_task(_every(1.0, center.sync_external, "sync of external changes"), name="sync"),
-            asyncio.create_task(_every(settings.policy.expiry_check_seconds, center.expire_due, "expiry"), name="expiry"),
+            asyncio.create_task(
+                _every(settings.policy.expiry_check_seconds, center.expire_due, "expiry"), name="expiry"
+            ),
             asyncio.create_task(_every(5.0, gauges, "gauges"), name="gauges"),
         ]
         stop = asyncio.Event()

@@ -85,8 +85,10 @@ def guess_type(value: str) -> IndicatorType:
     if "://" in text:
         return IndicatorType.URL
     digits = sum(c.isdigit() for c in text)
-    if text and (text[0] == "+" or digits >= max(3, len(text.replace(" ", "")) - 4)) and not any(
-        c.isalpha() for c in text
+    if (
+        text
+        and (text[0] == "+" or digits >= max(3, len(text.replace(" ", "")) - 4))
+        and not any(c.isalpha() for c in text)
     ):
         return IndicatorType.PHONE
     return IndicatorType.DOMAIN
@@ -96,7 +98,7 @@ def _lines(path: str) -> Iterator[str]:
     if path == "-":
         yield from sys.stdin
         return
-    with open(path, encoding="utf-8", errors="replace") as fh:
+    with Path(path).open(encoding="utf-8", errors="replace") as fh:
         yield from fh
 
 
@@ -144,7 +146,8 @@ def _score(args: argparse.Namespace, settings: Settings) -> int:
         block=settings.scoring.block,
         review=settings.scoring.review,
     )
-    return run_score(_lines(args.file), sys.stdout, detector, suffixes, args.type)
+    code: int = run_score(_lines(args.file), sys.stdout, detector, suffixes, args.type)
+    return code
 
 
 async def _with_center(settings: Settings, args: argparse.Namespace) -> int:
@@ -176,7 +179,11 @@ async def _with_center(settings: Settings, args: argparse.Namespace) -> int:
             from workers.publisher import Publisher  # noqa: PLC0415
 
             publisher = Publisher(
-                center, parts.store, settings.publication, args.out or settings.blocklist_dir, parts.metrics,
+                center,
+                parts.store,
+                settings.publication,
+                args.out or settings.blocklist_dir,
+                parts.metrics,
                 center.clock,
             )
             outcome = await publisher.publish(force=True) if args.force else await _publish_once(publisher)
@@ -191,8 +198,7 @@ async def _publish_once(publisher: Any) -> Any:
     await publisher.start()
     if publisher.state is None:
         return await publisher.publish()
-    outcome = await publisher.publish()
-    return outcome
+    return await publisher.publish()
 
 
 async def _import(center: Any, store: Any, args: argparse.Namespace) -> int:

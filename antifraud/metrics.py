@@ -30,7 +30,10 @@ class Metrics:
             registry=r,
         )
         self.listed_entries = Gauge(
-            "antifraud_listed_entries", "Entries currently listed, by list and category", ["list", "category"], registry=r
+            "antifraud_listed_entries",
+            "Entries currently listed, by list and category",
+            ["list", "category"],
+            registry=r,
         )
         self.listing_changes = Counter(
             "antifraud_listing_changes", "Listing state changes that affect a published list", ["list"], registry=r
@@ -85,9 +88,7 @@ class Metrics:
         )
         self.disputes = Counter("antifraud_disputes", "False-positive claims received", ["type"], registry=r)
         # crawlers and jobs (issue 5)
-        self.crawl_fetches = Counter(
-            "antifraud_crawl_fetches", "Crawler fetches by outcome", ["outcome"], registry=r
-        )
+        self.crawl_fetches = Counter("antifraud_crawl_fetches", "Crawler fetches by outcome", ["outcome"], registry=r)
         self.jobs = Gauge("antifraud_jobs", "Jobs in the store by kind and state", ["kind", "state"], registry=r)
         self.job_runs = Counter(
             "antifraud_job_runs", "Job executions by kind and outcome", ["kind", "outcome"], registry=r

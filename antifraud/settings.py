@@ -164,7 +164,12 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         p = Path(value)
         return p if p.is_absolute() else base_dir / p
 
-    sections = {"policy": PolicySettings, "scoring": ScoringSettings, "publication": PublicationSettings, "api": ApiSettings}
+    sections = {
+        "policy": PolicySettings,
+        "scoring": ScoringSettings,
+        "publication": PublicationSettings,
+        "api": ApiSettings,
+    }
     unknown = set(data) - set(sections) - {"server", "storage", "paths", "crawler", "dns", "logging"}
     if unknown:
         raise ConfigError(f"{config_path}: unknown sections: {', '.join(sorted(unknown))}")
@@ -188,8 +193,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     if "nameservers" in data.get("dns", {}):
         settings = replace(settings, nameservers=_parse_nameservers(",".join(data["dns"]["nameservers"]), "[dns]"))
     if "allow_networks" in data.get("crawler", {}):
-        nets = ",".join(data["crawler"]["allow_networks"])
-        settings = replace(settings, crawl_allow_networks=_parse_networks(nets, "[crawler]"))
+        joined = ",".join(data["crawler"]["allow_networks"])
+        settings = replace(settings, crawl_allow_networks=_parse_networks(joined, "[crawler]"))
 
     if db := env.get("ANTIFRAUD_DB"):
         settings = replace(settings, db=db)
@@ -201,7 +206,9 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     if brands := env.get("ANTIFRAUD_BRANDS"):
         settings = replace(settings, brands_file=Path(brands))
     if "ANTIFRAUD_NAMESERVERS" in env:
-        settings = replace(settings, nameservers=_parse_nameservers(env["ANTIFRAUD_NAMESERVERS"], "ANTIFRAUD_NAMESERVERS"))
+        settings = replace(
+            settings, nameservers=_parse_nameservers(env["ANTIFRAUD_NAMESERVERS"], "ANTIFRAUD_NAMESERVERS")
+        )
     if "ANTIFRAUD_CRAWL_ALLOW_NETWORKS" in env:
         nets = _parse_networks(env["ANTIFRAUD_CRAWL_ALLOW_NETWORKS"], "ANTIFRAUD_CRAWL_ALLOW_NETWORKS")
         settings = replace(settings, crawl_allow_networks=nets)

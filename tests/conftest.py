@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from antifraud.adapters.suffixes import BundledSuffixList
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # `import fakes`, `import peers` from any test folder
 
 
 @pytest.fixture(scope="session")
-def suffixes():  # noqa: ANN201
-    from antifraud.adapters.suffixes import BundledSuffixList
-
+def suffixes():
     return BundledSuffixList()
 
 

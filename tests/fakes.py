@@ -75,8 +75,11 @@ class FakeStore:
         return [replace(r, categories=set(r.categories)) for r in self.indicators.values()]
 
     async def load_indicators_by_key(self, keys: Sequence[IndicatorKey]) -> list[IndicatorRecord]:
-        return [replace(self.indicators[k], categories=set(self.indicators[k].categories)) for k in keys
-                if k in self.indicators]
+        return [
+            replace(self.indicators[k], categories=set(self.indicators[k].categories))
+            for k in keys
+            if k in self.indicators
+        ]
 
     async def recent_reports(self, since: datetime) -> list[ReportRecord]:
         return [r for r in self.reports if r.received_at >= since]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,7 @@ SBIN_DIRS = ("/usr/sbin", "/sbin", "/usr/local/sbin")
 
 def require_binary(name: str, debian_package: str) -> str:
     path = shutil.which(name) or next(
-        (os.path.join(d, name) for d in SBIN_DIRS if os.access(os.path.join(d, name), os.X_OK)), None
+        (str(Path(d) / name) for d in SBIN_DIRS if os.access(Path(d) / name, os.X_OK)), None
     )
     if path is not None:
         return path

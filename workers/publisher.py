@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from blocklists.guard import check_mass_change
+from blocklists.publication import RenderedList, render_all, write_publication
+
 from antifraud.domain.model import Delta, ListEntry, ListKind, Snapshot
 from antifraud.metrics import Metrics
 from antifraud.ports import AuditRecord, ChangeSet, Clock, ListChange, PublicationRecord, Store
 from antifraud.services.center import Center
 from antifraud.settings import PublicationSettings
-from blocklists.guard import check_mass_change
-from blocklists.publication import RenderedList, render_all, write_publication
 
 log = logging.getLogger(__name__)
 
@@ -155,14 +156,29 @@ class Publisher:
                 for kind in ListKind
             }
             record = PublicationRecord(
-                version, now, len(entries[ListKind.DOMAINS]), len(entries[ListKind.PHONES]), "published",
+                version,
+                now,
+                len(entries[ListKind.DOMAINS]),
+                len(entries[ListKind.PHONES]),
+                "published",
                 "forced by an analyst" if force and self.held else "",
             )
             await self.store.record_publication(record, changes)
             if self.held is not None:
                 await self.store.apply(
-                    ChangeSet(audit=[AuditRecord(now, actor, "publication_released", None, None, None,
-                                                 f"version {version} released: {self.held.reason}")])
+                    ChangeSet(
+                        audit=[
+                            AuditRecord(
+                                now,
+                                actor,
+                                "publication_released",
+                                None,
+                                None,
+                                None,
+                                f"version {version} released: {self.held.reason}",
+                            )
+                        ]
+                    )
                 )
             self.held = None
             for kind in ListKind:
@@ -174,7 +190,9 @@ class Publisher:
             self._export(snapshot)
             log.info(
                 "published version %d: %d domains, %d phones",
-                version, len(snapshot.domains), len(snapshot.phones),
+                version,
+                len(snapshot.domains),
+                len(snapshot.phones),
             )
             return Outcome("published", version)
 

@@ -13,6 +13,8 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from aiohttp import web
+from blocklists.formats import FORMATS
+from blocklists.serving import etag_for, matches_if_none_match, parse_since
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from antifraud import __version__
@@ -26,8 +28,6 @@ from antifraud.metrics import Metrics
 from antifraud.ports import ApiKeyRecord, HitBatch, Store
 from antifraud.services.center import Center, ReportAccepted, ReportInput
 from antifraud.settings import Settings
-from blocklists.formats import FORMATS
-from blocklists.serving import etag_for, matches_if_none_match, parse_since
 from workers.publisher import Publisher
 
 log = logging.getLogger("antifraud.api")
@@ -86,18 +86,25 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     status = 500
     try:
         response = await handler(request)
-        status = response.status
-        return response
     except web.HTTPException as exc:
         status = exc.status
         raise
+    else:
+        status = response.status
+        return response
     finally:
         elapsed = time.perf_counter() - start
         route = _route_label(request)
         services.metrics.http_latency.labels(route, request.method, str(status)).observe(elapsed)
         if log.isEnabledFor(logging.DEBUG) or status >= 500:
-            log.log(logging.ERROR if status >= 500 else logging.DEBUG, "%s %s -> %d in %.1f ms",
-                    request.method, route, status, elapsed * 1000)
+            log.log(
+                logging.ERROR if status >= 500 else logging.DEBUG,
+                "%s %s -> %d in %.1f ms",
+                request.method,
+                route,
+                status,
+                elapsed * 1000,
+            )
 
 
 @web.middleware
@@ -133,13 +140,17 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return error_response(
-            401, "unauthorized", "send an API key as 'Authorization: Bearer <key>'",
+            401,
+            "unauthorized",
+            "send an API key as 'Authorization: Bearer <key>'",
             headers={"WWW-Authenticate": 'Bearer realm="antifraud"'},
         )
     record = await services.keys.authenticate(token)
     if record is None:
         return error_response(
-            401, "unauthorized", "the API key is unknown or revoked",
+            401,
+            "unauthorized",
+            "the API key is unknown or revoked",
             headers={"WWW-Authenticate": 'Bearer realm="antifraud", error="invalid_token"'},
         )
     return await _authorized(request, handler, record, name)
@@ -156,7 +167,9 @@ async def _authorized(request: web.Request, handler: Handler, record: ApiKeyReco
     if wait > 0:
         services.metrics.rate_limited.labels(_route_label(request)).inc()
         return error_response(
-            429, "rate_limited", f"too many requests for this key; retry in {wait:.1f} s",
+            429,
+            "rate_limited",
+            f"too many requests for this key; retry in {wait:.1f} s",
             headers={"Retry-After": str(max(1, round(wait + 0.5)))},
         )
     request[KEY] = record
@@ -181,8 +194,12 @@ async def healthz(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     state = services.publisher.state
     return web.json_response(
-        {"status": "ok", "version": __version__, "list_version": state.version if state else 0,
-         "publication_held": services.publisher.held is not None}
+        {
+            "status": "ok",
+            "version": __version__,
+            "list_version": state.version if state else 0,
+            "publication_held": services.publisher.held is not None,
+        }
     )
 
 
@@ -192,7 +209,7 @@ async def metrics_handler(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-async def openapi(request: web.Request) -> web.Response:
+async def openapi(_request: web.Request) -> web.Response:
     return web.json_response(openapi_document(__version__))
 
 
@@ -280,11 +297,15 @@ async def _idempotent(
     if stored is not None:
         if stored.request_hash != request_hash:
             return error_response(
-                409, "idempotency_key_reused", "this Idempotency-Key was used with a different request body",
+                409,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used with a different request body",
                 field="Idempotency-Key",
             )
         return web.Response(
-            text=stored.response_json, status=stored.status, content_type="application/json",
+            text=stored.response_json,
+            status=stored.status,
+            content_type="application/json",
             headers={"Idempotent-Replayed": "true"},
         )
     event = asyncio.Event()
@@ -365,8 +386,12 @@ async def pull_by_token(request: web.Request) -> web.Response:
         return error_response(403, "forbidden", "this key lacks the 'pull' scope")
     wait = request.app[LIMITER].take(record.key_id)
     if wait > 0:
-        return error_response(429, "rate_limited", f"too many requests; retry in {wait:.1f} s",
-                              headers={"Retry-After": str(max(1, round(wait + 0.5)))})
+        return error_response(
+            429,
+            "rate_limited",
+            f"too many requests; retry in {wait:.1f} s",
+            headers={"Retry-After": str(max(1, round(wait + 0.5)))},
+        )
     return await _serve_list(request, request.match_info["name"], record)
 
 
@@ -378,8 +403,9 @@ async def _serve_list(request: web.Request, name: str, record: ApiKeyRecord) -> 
         return error_response(404, "unknown_list", f"no list named {name!r}; lists: {raise_not_found}", field="name")
     state = services.publisher.state
     if state is None:
-        return error_response(503, "not_published", "no version has been published yet; retry shortly",
-                              headers={"Retry-After": "2"})
+        return error_response(
+            503, "not_published", "no version has been published yet; retry shortly", headers={"Retry-After": "2"}
+        )
     services.metrics.blocklist_pulls.labels(name).inc()
     services.metrics.operator_last_pull.labels(record.operator.name).set(time.time())
     etag = etag_for(state.version)
@@ -407,7 +433,9 @@ async def hits(request: web.Request) -> web.Response:
     record: ApiKeyRecord = request[KEY]
     body = parse(HitsIn, await _json_body(request))
     if body.interval_start.tzinfo is None or body.interval_end.tzinfo is None:
-        raise InvalidInput("interval times need a time zone (RFC 3339), e.g. 2026-11-22T10:00:00Z", field="interval_start")
+        raise InvalidInput(
+            "interval times need a time zone (RFC 3339), e.g. 2026-11-22T10:00:00Z", field="interval_start"
+        )
     if body.interval_end <= body.interval_start:
         raise InvalidInput("interval_end must be after interval_start", field="interval_end")
     if body.interval_end - body.interval_start > _MAX_INTERVAL:
@@ -418,7 +446,12 @@ async def hits(request: web.Request) -> web.Response:
     kind = ListKind(body.list)
     per_category = services.center.categorize_hits(kind, [(e.value, e.hits) for e in body.entries], body.total)
     batch = HitBatch(
-        record.operator.id, body.list, body.interval_start, body.interval_end, body.total, per_category,
+        record.operator.id,
+        body.list,
+        body.interval_start,
+        body.interval_end,
+        body.total,
+        per_category,
         json.dumps([{"value": e.value, "hits": e.hits} for e in body.entries]),
         services.center.clock.now(),
     )
@@ -491,8 +524,14 @@ async def indicator(request: web.Request) -> web.Response:
         {
             **_indicator_json(record),
             "history": [
-                {"at": a.at.isoformat(), "actor": a.actor, "action": a.action, "from": a.from_state,
-                 "to": a.to_state, "reason": a.reason}
+                {
+                    "at": a.at.isoformat(),
+                    "actor": a.actor,
+                    "action": a.action,
+                    "from": a.from_state,
+                    "to": a.to_state,
+                    "reason": a.reason,
+                }
                 for a in history
             ],
         }
@@ -523,8 +562,6 @@ def _indicator_json(record: Any) -> dict[str, Any]:
         "expires_at": record.expires_at.isoformat() if record.expires_at else None,
         "disputed": record.disputed,
     }
-
-
 
 
 def create_app(services: Services) -> web.Application:

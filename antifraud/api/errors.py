@@ -37,4 +37,5 @@ def from_exception(exc: AntifraudError) -> web.Response:
 
 
 def item_error(exc: AntifraudError) -> dict[str, Any]:
-    return error_body(exc.code, exc.message, exc.field)["error"]
+    error: dict[str, Any] = error_body(exc.code, exc.message, exc.field)["error"]
+    return error

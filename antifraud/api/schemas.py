@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+import builtins
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -53,7 +54,7 @@ class HitsIn(_Body):
     interval_start: datetime
     interval_end: datetime
     total: Annotated[int, Field(ge=0, le=10**13)]
-    entries: Annotated[list[HitEntry], Field(max_length=100_000)] = []
+    entries: Annotated[builtins.list[HitEntry], Field(max_length=100_000)] = []
 
 
 class DisputeIn(_Body):

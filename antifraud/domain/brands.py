@@ -26,9 +26,7 @@ def _strings(entry: Mapping[str, Any], key: str, where: str) -> list[str]:
     return value
 
 
-def parse_brands(  # noqa: C901 - one check per field, in order
-    data: Mapping[str, Any], suffixes: SuffixList, source: str = "brands file"
-) -> tuple[Brand, ...]:
+def parse_brands(data: Mapping[str, Any], suffixes: SuffixList, source: str = "brands file") -> tuple[Brand, ...]:
     """Validate the `[[brand]]` tables of a brands file (see DESIGN.md for the format)."""
     tables = data.get("brand", [])
     if not isinstance(tables, list):

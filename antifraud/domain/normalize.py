@@ -110,7 +110,7 @@ def _to_ascii(host: str) -> tuple[str, str]:
     return ascii_name, unicode_name
 
 
-def normalize_domain(text: str, suffixes: SuffixList) -> DomainName:  # noqa: C901 - one check per rule, in order
+def normalize_domain(text: str, suffixes: SuffixList) -> DomainName:
     """Normalize a domain name or the host of a URL.
 
     Raises InvalidIndicator for empty input, IP literals, invalid or overlong labels, unknown

@@ -63,8 +63,12 @@ def on_report(
     if state is ListingState.LISTED:
         # A fresh report re-confirms the listing: its expiry moves forward.
         return Transition(
-            ListingState.LISTED, DecisionOrigin.AUTO, Verdict.BLOCK, "re-confirmed by a new report",
-            rules.expires_at(category, now), category,
+            ListingState.LISTED,
+            DecisionOrigin.AUTO,
+            Verdict.BLOCK,
+            "re-confirmed by a new report",
+            rules.expires_at(category, now),
+            category,
         )
     enough_operators = distinct_operators >= rules.auto_list_distinct_operators
     if not analyst_locked and (assessment.verdict is Verdict.BLOCK or enough_operators):
@@ -74,12 +78,20 @@ def on_report(
             else f"assessment scored {assessment.score}"
         )
         return Transition(
-            ListingState.LISTED, DecisionOrigin.AUTO, Verdict.BLOCK, f"listed automatically: {why}",
-            rules.expires_at(category, now), category,
+            ListingState.LISTED,
+            DecisionOrigin.AUTO,
+            Verdict.BLOCK,
+            f"listed automatically: {why}",
+            rules.expires_at(category, now),
+            category,
         )
     if state is ListingState.REVIEW:
         return None
-    why = "an analyst unlisted it before; new reports need a person" if analyst_locked else "reported; waits for an analyst"
+    why = (
+        "an analyst unlisted it before; new reports need a person"
+        if analyst_locked
+        else "reported; waits for an analyst"
+    )
     return Transition(ListingState.REVIEW, DecisionOrigin.AUTO, Verdict.REVIEW, why, None, category)
 
 

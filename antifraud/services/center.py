@@ -13,8 +13,8 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from antifraud.detection import Detector, report_signals
 from antifraud.domain.errors import InvalidIndicator, InvalidInput, NotFound, PolicyViolation
@@ -263,7 +263,9 @@ class Center:
         elif before is ListingState.LISTED:
             record.expires_at = None
         if before is not transition.to_state:
-            self.metrics.decisions.labels(record.key.type.value, transition.verdict.value, transition.origin.value).inc()
+            self.metrics.decisions.labels(
+                record.key.type.value, transition.verdict.value, transition.origin.value
+            ).inc()
             if ListingState.LISTED in (before, transition.to_state):
                 self.metrics.listing_changes.labels(record.key.list_kind.value).inc()
         changes.audit.append(
@@ -329,7 +331,10 @@ class Center:
             if transition is not None:
                 before = record.state
                 self._apply_transition(record, transition, f"operator:{operator.name}", now, changes)
-                listing_changed |= before is not transition.to_state and ListingState.LISTED in (before, transition.to_state)
+                listing_changed |= before is not transition.to_state and ListingState.LISTED in (
+                    before,
+                    transition.to_state,
+                )
             report_id = uuid.uuid4().hex
             changes.reports.append(
                 ReportRecord(
@@ -351,7 +356,9 @@ class Center:
         changes.indicators.extend(touched.values())
         if idempotency is not None and respond is not None:
             status, body = respond(results)
-            changes.idempotency.append(IdempotencyRecord(operator.id, idempotency[0], idempotency[1], status, body, now))
+            changes.idempotency.append(
+                IdempotencyRecord(operator.id, idempotency[0], idempotency[1], status, body, now)
+            )
         if changes:
             await self._commit(changes)
         if listing_changed:
@@ -380,14 +387,21 @@ class Center:
             if assessment.verdict is Verdict.ALLOW:
                 why = assessment.signals[0].detail if assessment.signals else "allowlisted"
                 raise PolicyViolation(f"{norm.key.value} cannot be blocked: {why}", field="value")
-            chosen = category or record.category or dominant_category(
-                (Category(c) for c in record.categories), assessment.category
+            chosen = (
+                category
+                or record.category
+                or dominant_category((Category(c) for c in record.categories), assessment.category)
             )
             record.score = max(record.score, assessment.score)
             record.analyst_locked = False
             record.disputed = False
             transition = Transition(
-                ListingState.LISTED, DecisionOrigin.ANALYST, Verdict.BLOCK, reason, self.rules.expires_at(chosen, now), chosen
+                ListingState.LISTED,
+                DecisionOrigin.ANALYST,
+                Verdict.BLOCK,
+                reason,
+                self.rules.expires_at(chosen, now),
+                chosen,
             )
         else:
             record.analyst_locked = True
@@ -421,7 +435,9 @@ class Center:
             ChangeSet(audit=[AuditRecord(self.clock.now(), actor, "allow_remove", norm.key, None, None, reason)])
         )
 
-    async def dispute(self, operator: Operator, kind: IndicatorType, value: str, reason: str, contact: str | None) -> str:
+    async def dispute(
+        self, operator: Operator, kind: IndicatorType, value: str, reason: str, contact: str | None
+    ) -> str:
         if not reason.strip():
             raise InvalidInput("say why the listing is wrong", field="reason")
         norm = self.normalize(kind, value)
@@ -436,8 +452,15 @@ class Center:
             ChangeSet(
                 indicators=[record],
                 audit=[
-                    AuditRecord(now, f"operator:{operator.name}", "dispute", norm.key, record.state.value,
-                                record.state.value, reason)
+                    AuditRecord(
+                        now,
+                        f"operator:{operator.name}",
+                        "dispute",
+                        norm.key,
+                        record.state.value,
+                        record.state.value,
+                        reason,
+                    )
                 ],
             )
         )

@@ -25,7 +25,7 @@ def hash_secret(secret: str) -> str:
 
 def split_key(presented: str) -> tuple[str, str] | None:
     parts = presented.split("_")
-    if len(parts) != 3 or parts[0] != PREFIX or not parts[1] or not parts[2]:  # noqa: PLR2004
+    if len(parts) != 3 or parts[0] != PREFIX or not parts[1] or not parts[2]:
         return None
     return parts[1], parts[2]
 

@@ -8,6 +8,7 @@ Reads use a second connection, so they never see a transaction in progress.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -80,7 +81,8 @@ def entry_from_json(text: str) -> ListEntry:
 
 _INDICATOR_UPSERT = """
 INSERT INTO indicators (type, value, display, first_seen, state, score, verdict, signals, category, categories,
-                        state_changed_at, listed_at, expires_at, first_report_at, published_version, analyst_locked, disputed)
+                        state_changed_at, listed_at, expires_at, first_report_at, published_version, analyst_locked,
+                        disputed)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (type, value) DO UPDATE SET
     display = excluded.display, state = excluded.state, score = excluded.score, verdict = excluded.verdict,
@@ -89,6 +91,10 @@ ON CONFLICT (type, value) DO UPDATE SET
     first_report_at = excluded.first_report_at, published_version = excluded.published_version,
     analyst_locked = excluded.analyst_locked, disputed = excluded.disputed
 """
+_AUDIT_INSERT = (
+    "INSERT INTO audit_log (at, writer, actor, action, type, value, from_state, to_state, reason, details)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _INDICATOR_COLUMNS = (
     "type, value, display, first_seen, state, score, verdict, signals, category, categories, state_changed_at, "
     "listed_at, expires_at, first_report_at, published_version, analyst_locked, disputed"
@@ -168,7 +174,9 @@ class SqliteStore:
         return conn
 
     async def _migrate(self, conn: aiosqlite.Connection) -> None:
-        await conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY, name TEXT, at TEXT)")
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY, name TEXT, at TEXT)"
+        )
         await conn.execute("BEGIN IMMEDIATE")
         try:
             async with conn.execute("SELECT number FROM schema_migrations") as cur:
@@ -192,10 +200,8 @@ class SqliteStore:
     async def close(self) -> None:
         if self._writer is not None:
             self._writer.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
-            except asyncio.CancelledError:
-                pass
             self._writer = None
         if self._read_conn is not None and self._read_conn is not self._write_conn:
             await self._read_conn.close()
@@ -291,8 +297,7 @@ class SqliteStore:
                 )
             if changes.audit:
                 await conn.executemany(
-                    "INSERT INTO audit_log (at, writer, actor, action, type, value, from_state, to_state, reason, details)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    _AUDIT_INSERT,
                     [
                         (
                             ts(a.at),
@@ -322,14 +327,14 @@ class SqliteStore:
 
     # indicators and reports ----------------------------------------------------------------------
     async def load_indicators(self) -> list[IndicatorRecord]:
-        async with self._r.execute(f"SELECT {_INDICATOR_COLUMNS} FROM indicators") as cur:  # noqa: S608
+        async with self._r.execute(f"SELECT {_INDICATOR_COLUMNS} FROM indicators") as cur:
             return [_indicator_from_row(row) for row in await cur.fetchall()]
 
     async def load_indicators_by_key(self, keys: Sequence[IndicatorKey]) -> list[IndicatorRecord]:
         found: list[IndicatorRecord] = []
         for key in keys:
             async with self._r.execute(
-                f"SELECT {_INDICATOR_COLUMNS} FROM indicators WHERE type = ? AND value = ?",  # noqa: S608
+                f"SELECT {_INDICATOR_COLUMNS} FROM indicators WHERE type = ? AND value = ?",
                 (key.type.value, key.value),
             ) as cur:
                 row = await cur.fetchone()
@@ -375,7 +380,13 @@ class SqliteStore:
     def _audit_from_row(r: Sequence[Any]) -> AuditRecord:
         key = IndicatorKey(IndicatorType(r[4]), r[5]) if r[4] else None
         return AuditRecord(
-            at=_dt(r[1]), actor=r[2], action=r[3], key=key, from_state=r[6], to_state=r[7], reason=r[8],
+            at=_dt(r[1]),
+            actor=r[2],
+            action=r[3],
+            key=key,
+            from_state=r[6],
+            to_state=r[7],
+            reason=r[8],
             details_json=r[9],
         )
 
@@ -450,7 +461,9 @@ class SqliteStore:
         ) as cur:
             rows = await cur.fetchall()
         return [
-            ApiKeyRecord(r[0], r[1], frozenset(s for s in r[2].split(",") if s), Operator(int(r[3]), r[4]), r[5] is not None)
+            ApiKeyRecord(
+                r[0], r[1], frozenset(s for s in r[2].split(",") if s), Operator(int(r[3]), r[4]), r[5] is not None
+            )
             for r in rows
         ]
 
@@ -511,9 +524,7 @@ class SqliteStore:
             (list_kind, version),
         ) as cur:
             rows = await cur.fetchall()
-        return [
-            (int(r[0]), ListChange(r[1], bool(r[2]), entry_from_json(r[3]) if r[3] else None)) for r in rows
-        ]
+        return [(int(r[0]), ListChange(r[1], bool(r[2]), entry_from_json(r[3]) if r[3] else None)) for r in rows]
 
     # feedback ------------------------------------------------------------------------------------
     async def put_hits(self, batch: HitBatch) -> HitBatch | None:

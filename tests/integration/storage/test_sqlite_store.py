@@ -36,10 +36,19 @@ async def store(tmp_path):
 
 def indicator(key=KEY, state=ListingState.LISTED):
     return IndicatorRecord(
-        key=key, display=key.value, first_seen=NOW, state=state, score=85, verdict="block",
+        key=key,
+        display=key.value,
+        first_seen=NOW,
+        state=state,
+        score=85,
+        verdict="block",
         signals_json='[{"name": "typosquat", "weight": 60, "detail": "1 edit from kaspi"}]',
-        category=Category.PHISHING, categories={"phishing", "bank_impersonation"}, state_changed_at=NOW,
-        listed_at=NOW, expires_at=NOW + timedelta(days=90), first_report_at=NOW,
+        category=Category.PHISHING,
+        categories={"phishing", "bank_impersonation"},
+        state_changed_at=NOW,
+        listed_at=NOW,
+        expires_at=NOW + timedelta(days=90),
+        first_report_at=NOW,
     )
 
 
@@ -58,8 +67,17 @@ async def test_migrations_are_applied_once_and_recorded(tmp_path):
 
 async def test_a_change_set_round_trips(store):
     op = await store.ensure_operator("Kaspi Bank")
-    report = ReportRecord("r1", KEY, op.id, "https://kaspi-bonus.kz/login", Category.PHISHING, NOW,
-                          comment="SMS", observed_at=NOW - timedelta(hours=1), url="https://kaspi-bonus.kz/login")
+    report = ReportRecord(
+        "r1",
+        KEY,
+        op.id,
+        "https://kaspi-bonus.kz/login",
+        Category.PHISHING,
+        NOW,
+        comment="SMS",
+        observed_at=NOW - timedelta(hours=1),
+        url="https://kaspi-bonus.kz/login",
+    )
     audit = AuditRecord(NOW, "operator:Kaspi Bank", "auto:block", KEY, "candidate", "listed", "scored 85")
     await store.apply(ChangeSet(indicators=[indicator()], reports=[report], audit=[audit]))
     (loaded,) = await store.load_indicators()
@@ -85,10 +103,12 @@ async def test_a_failing_change_set_writes_nothing_and_others_still_commit(store
 
 async def test_many_concurrent_writes_are_all_durable(store, tmp_path):
     op = await store.ensure_operator("Beeline")
-    await asyncio.gather(*[
-        store.apply(ChangeSet(reports=[ReportRecord(f"r{i}", KEY, op.id, "x", Category.PHISHING, NOW)]))
-        for i in range(500)
-    ])
+    await asyncio.gather(
+        *[
+            store.apply(ChangeSet(reports=[ReportRecord(f"r{i}", KEY, op.id, "x", Category.PHISHING, NOW)]))
+            for i in range(500)
+        ]
+    )
     with sqlite3.connect(tmp_path / "center.sqlite3") as conn:  # another connection sees them all
         assert conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0] == 500
 
@@ -109,8 +129,13 @@ async def test_keys_are_found_listed_and_revoked(store):
 
 async def test_allowlist_idempotency_and_external_audit(store, tmp_path):
     allow = AllowRecord(IndicatorKey(IndicatorType.DOMAIN, "kaspi.kz"), "official", "analyst:a", NOW)
-    await store.apply(ChangeSet(allow=[allow], audit=[AuditRecord(NOW, "a", "allow", allow.key, None, None, "x")],
-                                idempotency=[IdempotencyRecord(1, "k1", "h", 202, "{}", NOW)]))
+    await store.apply(
+        ChangeSet(
+            allow=[allow],
+            audit=[AuditRecord(NOW, "a", "allow", allow.key, None, None, "x")],
+            idempotency=[IdempotencyRecord(1, "k1", "h", 202, "{}", NOW)],
+        )
+    )
     assert await store.load_allowlist() == [allow]
     stored = await store.get_idempotency(1, "k1")
     assert stored is not None
@@ -132,10 +157,14 @@ async def test_publications_and_their_changes(store):
     assert await store.last_publication() is None
     assert await store.next_version() == 1
     entry = ListEntry("kaspi-bonus.kz", Category.PHISHING, 85, NOW, NOW + timedelta(days=90), None)
-    await store.record_publication(PublicationRecord(1, NOW, 1, 0, "published"),
-                                   {"domains": [ListChange("kaspi-bonus.kz", True, entry)], "phones": []})
-    await store.record_publication(PublicationRecord(2, NOW, 0, 0, "published"),
-                                   {"domains": [ListChange("kaspi-bonus.kz", False, None)], "phones": []})
+    await store.record_publication(
+        PublicationRecord(1, NOW, 1, 0, "published"),
+        {"domains": [ListChange("kaspi-bonus.kz", True, entry)], "phones": []},
+    )
+    await store.record_publication(
+        PublicationRecord(2, NOW, 0, 0, "published"),
+        {"domains": [ListChange("kaspi-bonus.kz", False, None)], "phones": []},
+    )
     last = await store.last_publication()
     assert last is not None
     assert last.version == 2
@@ -156,5 +185,7 @@ async def test_hits_replace_the_same_interval(store):
     assert replaced is not None
     assert replaced.total == 100
     await store.put_hits(HitBatch(op.id, "domains", end, end + timedelta(hours=1), 5, {"pyramid": 5}, "[]", NOW))
-    assert await store.hit_totals() == [("domains", "phishing", "Kazakhtelecom", 120),
-                                        ("domains", "pyramid", "Kazakhtelecom", 5)]
+    assert await store.hit_totals() == [
+        ("domains", "phishing", "Kazakhtelecom", 120),
+        ("domains", "pyramid", "Kazakhtelecom", 5),
+    ]

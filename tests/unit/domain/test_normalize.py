@@ -108,8 +108,13 @@ def test_short_codes_are_kept_as_digits():
 
 @pytest.mark.parametrize(
     ("bad", "message"),
-    [("", "empty"), ("call me", "not a phone number"), ("+7 701", "short"), ("+7 701 234 56 78 99 11", "long|digits after"),
-     ("+999 1234567", "not a phone number|country code")],
+    [
+        ("", "empty"),
+        ("call me", "not a phone number"),
+        ("+7 701", "short"),
+        ("+7 701 234 56 78 99 11", "long|digits after"),
+        ("+999 1234567", "not a phone number|country code"),
+    ],
 )
 def test_invalid_phones_say_what_is_wrong(bad, message):
     with pytest.raises(InvalidIndicator, match=message):
@@ -154,10 +159,15 @@ def test_arbitrary_digits_never_crash_phone_normalization(text):
     assert phone.e164.lstrip("+").isdigit()
 
 
-@given(st.sampled_from(["701", "702", "705", "707", "747", "771", "775", "776", "777", "778"]),
-       st.integers(min_value=0, max_value=9_999_999))
+@given(
+    st.sampled_from(["701", "702", "705", "707", "747", "771", "775", "776", "777", "778"]),
+    st.integers(min_value=0, max_value=9_999_999),
+)
 def test_kazakh_mobile_forms_agree(prefix, subscriber):
     national = f"{prefix}{subscriber:07d}"
-    forms = {normalize_phone(f"+7{national}").e164, normalize_phone(f"8{national}").e164,
-             normalize_phone(f"7{national}").e164}
+    forms = {
+        normalize_phone(f"+7{national}").e164,
+        normalize_phone(f"8{national}").e164,
+        normalize_phone(f"7{national}").e164,
+    }
     assert forms == {f"+7{national}"}

@@ -15,8 +15,9 @@ ALLOW = Assessment(0, Verdict.ALLOW)
 
 
 def report(state=ListingState.CANDIDATE, assessment=NONE, operators=1, *, allowlisted=False, locked=False):
-    return on_report(state, assessment, operators, Category.PHISHING, RULES, NOW, allowlisted=allowlisted,
-                     analyst_locked=locked)
+    return on_report(
+        state, assessment, operators, Category.PHISHING, RULES, NOW, allowlisted=allowlisted, analyst_locked=locked
+    )
 
 
 def test_a_first_report_sends_the_indicator_to_review():
