@@ -11,6 +11,7 @@ from antifraud.adapters.suffixes import BundledSuffixList
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # `import fakes`, `import peers` from any test folder
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))  # `import harness` in end-to-end tests
 
 
 @pytest.fixture(scope="session")

@@ -47,7 +47,7 @@ class Services:
 
 SERVICES = web.AppKey("services", Services)
 _MAX_INTERVAL = timedelta(days=7)
-KEY = "antifraud.key"  # request key holding the authenticated ApiKeyRecord
+KEY = web.RequestKey("api_key", ApiKeyRecord)  # the authenticated key of this request
 
 # route name -> scopes (any of). Routes not listed here need no key.
 PUBLIC_ROUTES = frozenset({"healthz", "openapi", "pull_by_token"})
@@ -293,24 +293,24 @@ async def _idempotent(
     slot = (record.operator.id, idem_key)
     while slot in in_flight:  # the same key sent twice at once: the second waits for the first
         await in_flight[slot].wait()
-    stored = await services.store.get_idempotency(record.operator.id, idem_key)
-    if stored is not None:
-        if stored.request_hash != request_hash:
-            return error_response(
-                409,
-                "idempotency_key_reused",
-                "this Idempotency-Key was used with a different request body",
-                field="Idempotency-Key",
-            )
-        return web.Response(
-            text=stored.response_json,
-            status=stored.status,
-            content_type="application/json",
-            headers={"Idempotent-Replayed": "true"},
-        )
     event = asyncio.Event()
-    in_flight[slot] = event
+    in_flight[slot] = event  # claimed before the next await, so no two requests pass together
     try:
+        stored = await services.store.get_idempotency(record.operator.id, idem_key)
+        if stored is not None:
+            if stored.request_hash != request_hash:
+                return error_response(
+                    409,
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was used with a different request body",
+                    field="Idempotency-Key",
+                )
+            return web.Response(
+                text=stored.response_json,
+                status=stored.status,
+                content_type="application/json",
+                headers={"Idempotent-Replayed": "true"},
+            )
         results = await services.center.submit(
             record.operator, items, idempotency=(idem_key, request_hash), respond=respond
         )

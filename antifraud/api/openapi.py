@@ -58,7 +58,9 @@ def openapi_document(version: str) -> dict[str, Any]:
         "required": ["reports"],
         "properties": {"reports": {"type": "array", "maxItems": 1000, "items": report}},
     }
-    q: list[dict[str, Any]] = [{"name": n, "in": "query", "schema": {"type": "string"}} for n in ("domain", "url", "phone")]
+    q: list[dict[str, Any]] = [
+        {"name": n, "in": "query", "schema": {"type": "string"}} for n in ("domain", "url", "phone")
+    ]
     name_param: list[dict[str, Any]] = [
         {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
         {"name": "since", "in": "query", "schema": {"type": "integer"}},

@@ -5,6 +5,7 @@ signals become a score and a verdict.
 """
 
 from antifraud.detection.detector import DetectionSettings, Detector
+from antifraud.detection.reports import report_signals
 from antifraud.detection.scoring import Thresholds, combine
 
-__all__ = ["DetectionSettings", "Detector", "Thresholds", "combine"]
+__all__ = ["DetectionSettings", "Detector", "Thresholds", "combine", "report_signals"]

@@ -50,7 +50,7 @@ async def api(aiohttp_client, tmp_path, suffixes):
         Settings(),
         db=str(tmp_path / "api.sqlite3"),
         blocklist_dir=tmp_path / "lists",
-        api=ApiSettings(rate_per_second=1000, rate_burst=50, max_body_bytes=256 * 1024),
+        api=ApiSettings(rate_per_second=1, rate_burst=50, max_body_bytes=256 * 1024),
         publication=PublicationSettings(debounce_seconds=0.05, max_delay_seconds=0.1),
     )
     store = await SqliteStore(settings.db).open()
