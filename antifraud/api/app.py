@@ -13,8 +13,6 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from aiohttp import web
-from blocklists.formats import FORMATS
-from blocklists.serving import etag_for, matches_if_none_match, parse_since
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from antifraud import __version__
@@ -28,6 +26,8 @@ from antifraud.metrics import Metrics
 from antifraud.ports import ApiKeyRecord, HitBatch, Store
 from antifraud.services.center import Center, ReportAccepted, ReportInput
 from antifraud.settings import Settings
+from blocklists.formats import FORMATS
+from blocklists.serving import etag_for, matches_if_none_match, parse_since
 from workers.publisher import Publisher
 
 log = logging.getLogger("antifraud.api")

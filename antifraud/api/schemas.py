@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 import builtins
+from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
