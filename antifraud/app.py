@@ -7,21 +7,19 @@ import asyncio
 import contextlib
 import logging
 import signal
-import tomllib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from aiohttp import web
 from prometheus_client import disable_created_metrics
 
+from antifraud.adapters.detection_config import load_detector
 from antifraud.adapters.suffixes import BundledSuffixList
 from antifraud.api.app import Services, create_app
 from antifraud.api.auth import KeyCache
-from antifraud.detection import DetectionSettings, Detector, Thresholds
-from antifraud.domain.brands import parse_brands
+from antifraud.detection import Detector
 from antifraud.domain.errors import ConfigError
 from antifraud.domain.model import Category
 from antifraud.domain.policy import Rules
@@ -39,18 +37,14 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-def build_detector(settings: Settings, suffixes: BundledSuffixList, brands_file: str | None = None) -> Detector:
-    path = Path(settings.brands_file if brands_file is None else brands_file)
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"brands file {path} does not exist (set ANTIFRAUD_BRANDS or [paths] brands)") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"brands file {path} is not valid TOML: {exc}") from exc
-    brands = parse_brands(data, suffixes, source=str(path))
-    thresholds = Thresholds(block=settings.scoring.block, review=settings.scoring.review)
-    return Detector(brands, DetectionSettings(thresholds=thresholds))
+def build_detector(settings: Settings, suffixes: BundledSuffixList) -> Detector:
+    return load_detector(
+        settings.brands_file,
+        settings.lexicon_file,
+        suffixes,
+        block=settings.scoring.block,
+        review=settings.scoring.review,
+    )
 
 
 def build_rules(settings: Settings) -> Rules:
