@@ -11,8 +11,15 @@ from antifraud.domain.errors import InvalidIndicator
 from antifraud.domain.model import Assessment
 from antifraud.domain.normalize import SuffixList, normalize_domain, normalize_phone
 
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+
 
 def _line(value: str, normalized: str, assessment: Assessment) -> str:
+    if not assessment.signals:  # most of a feed: skip building nested objects
+        return (
+            f'{{"value": {_dumps(value)}, "normalized": {_dumps(normalized)}, '
+            f'"verdict": "{assessment.verdict.value}", "score": {assessment.score}, "signals": []}}'
+        )
     return json.dumps(
         {
             "value": value,

@@ -1,18 +1,18 @@
-"""The detector: a brand index built once, applied to domains and phone numbers.
-
-FIRST VERSION (issue 2): allowlist by official domains/phones and an exact brand-token match.
-Issue 3 deepens this module (typosquats, homoglyphs, combosquats, lexicon, phone heuristics)
-behind the same interface.
-"""
+"""The detector: a brand index built once, applied to domains and phone numbers. Pure and deterministic."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from antifraud.detection.brand_index import BrandIndex
+from antifraud.detection.confusables import Confusables
+from antifraud.detection.domains import DomainHeuristics
+from antifraud.detection.lexicon import Lexicon
+from antifraud.detection.phones import PhoneHeuristics
 from antifraud.detection.scoring import ALLOWLISTED, Thresholds, combine
 from antifraud.domain.brands import Brand
-from antifraud.domain.model import Assessment, Category, Signal
+from antifraud.domain.model import Assessment, Signal
 from antifraud.domain.normalize import DomainName, PhoneNumber
 
 
@@ -22,41 +22,43 @@ class DetectionSettings:
 
 
 class Detector:
-    def __init__(self, brands: Sequence[Brand], settings: DetectionSettings | None = None) -> None:
+    """`Detector(brands)` works with an empty lexicon and no confusables table; the application passes
+    the real ones (see antifraud.adapters.detection_config)."""
+
+    def __init__(
+        self,
+        brands: Sequence[Brand],
+        settings: DetectionSettings | None = None,
+        lexicon: Lexicon | None = None,
+        confusables: Confusables | None = None,
+    ) -> None:
         self.settings = settings or DetectionSettings()
         self.brands = tuple(brands)
-        self._official: dict[str, Brand] = {d: b for b in self.brands for d in b.domains}
-        self._phones: dict[str, Brand] = {p: b for b in self.brands for p in b.phones}
+        self.index = BrandIndex(self.brands)
+        self.lexicon = lexicon or Lexicon()
+        self.domains = DomainHeuristics(self.index, self.lexicon, confusables or Confusables())
+        self.phones = PhoneHeuristics(self.index)
 
     def protected_domain(self, name: DomainName) -> Brand | None:
-        """The brand owning this name, if it is an official domain or a subdomain of one."""
-        labels = name.ascii.split(".")
-        for i in range(len(labels) - 1):
-            brand = self._official.get(".".join(labels[i:]))
-            if brand is not None:
-                return brand
-        return None
+        return self.index.official_brand(name.ascii)
 
     def protected_phone(self, e164: str) -> Brand | None:
-        return self._phones.get(e164)
+        return self.index.phones.get(e164)
 
     def assess_domain(self, name: DomainName, extra: Iterable[Signal] = ()) -> Assessment:
-        signals = list(extra)
         brand = self.protected_domain(name)
         if brand is not None:
-            signals.append(Signal(ALLOWLISTED, 0, f"official domain of {brand.name}"))
-            return combine(signals, self.settings.thresholds)
-        category: Category | None = None
-        for b in self.brands:
-            if any(k in name.ascii for k in b.keywords):
-                signals.append(Signal("brand_token", 50, f"brand token of {b.name} in {name.unicode}"))
-                category = Category.PHISHING
-                break
-        return combine(signals, self.settings.thresholds, category)
+            return combine(
+                [*extra, Signal(ALLOWLISTED, 0, f"official domain of {brand.name}")], self.settings.thresholds
+            )
+        signals, category = self.domains.signals(name)
+        return combine([*signals, *extra], self.settings.thresholds, category)
 
     def assess_phone(self, phone: PhoneNumber, extra: Iterable[Signal] = ()) -> Assessment:
-        signals = list(extra)
         brand = self.protected_phone(phone.e164)
         if brand is not None:
-            signals.append(Signal(ALLOWLISTED, 0, f"official number of {brand.name}"))
-        return combine(signals, self.settings.thresholds)
+            return combine(
+                [*extra, Signal(ALLOWLISTED, 0, f"official number of {brand.name}")], self.settings.thresholds
+            )
+        signals, category = self.phones.signals(phone)
+        return combine([*signals, *extra], self.settings.thresholds, category)

@@ -88,7 +88,13 @@ def _host_of(text: str) -> str:
     return host
 
 
+_MAYBE_IP = re.compile(r"^[0-9.]+$|:")
+_ALL_DIGITS = re.compile(r"^[0-9.]+$")
+
+
 def _is_ip_literal(host: str) -> bool:
+    if not _MAYBE_IP.search(host):  # the common case costs a regex, not an exception
+        return False
     try:
         ipaddress.ip_address(host)
     except ValueError:
@@ -117,6 +123,8 @@ def normalize_domain(text: str, suffixes: SuffixList) -> DomainName:
     top-level domains and names that are themselves a public suffix.
     """
     raw = text.strip()
+    if _LDH_NAME.match(raw) and len(raw) <= MAX_NAME_LENGTH and "xn--" not in raw and not _ALL_DIGITS.match(raw):
+        return _split(raw, raw, suffixes)  # already a plain lower-case name: the common case of a feed
     if not raw:
         raise InvalidIndicator("the domain is empty", field="value")
     if len(raw) > MAX_INPUT_LENGTH:
@@ -141,6 +149,10 @@ def normalize_domain(text: str, suffixes: SuffixList) -> DomainName:
                 f"label {label[:20]!r}... is {len(label)} characters long; DNS allows at most {MAX_LABEL_LENGTH}",
                 field="value",
             )
+    return _split(ascii_name, unicode_name, suffixes)
+
+
+def _split(ascii_name: str, unicode_name: str, suffixes: SuffixList) -> DomainName:
     split = suffixes.split(ascii_name)
     if not split.suffix:
         raise InvalidIndicator(f"{ascii_name!r} does not end in a known top-level domain", field="value")
@@ -234,8 +246,11 @@ def normalize_phone(text: str, default_region: str = DEFAULT_PHONE_REGION) -> Ph
     compact = re.sub(r"[\s().\-/]", "", raw)
     if _SHORT_CODE.match(compact):
         return PhoneNumber(e164=compact, region=default_region, number_type="short_code", valid=True)
+    if not compact.startswith("+") and len(compact) == 11 and compact[0] in "78" and default_region in {"KZ", "RU"}:
+        # 8… (trunk prefix) and 7… (country code without '+') are both +7… on the shared Kazakh/Russian plan
+        compact = "+7" + compact[1:]
     try:
-        number = phonenumbers.parse(raw, default_region)
+        number = phonenumbers.parse(compact, default_region)
     except phonenumbers.NumberParseException as exc:
         raise InvalidIndicator(f"{raw!r} is not a phone number: {exc}", field="value") from exc
     if not phonenumbers.is_possible_number(number):
