@@ -79,6 +79,18 @@ def _route_label(request: web.Request) -> str:
     return info.canonical if info is not None else "unmatched"
 
 
+_LATENCY_CHILDREN: dict[tuple[int, str, str, int], Any] = {}
+
+
+def _latency(metrics: Metrics, route: str, method: str, status: int) -> Any:
+    """The histogram child for these labels, looked up once (labels() takes a lock on every call)."""
+    key = (id(metrics), route, method, status)
+    child = _LATENCY_CHILDREN.get(key)
+    if child is None:
+        child = _LATENCY_CHILDREN[key] = metrics.http_latency.labels(route, method, str(status))
+    return child
+
+
 @web.middleware
 async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     services = request.app[SERVICES]
@@ -95,7 +107,7 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     finally:
         elapsed = time.perf_counter() - start
         route = _route_label(request)
-        services.metrics.http_latency.labels(route, request.method, str(status)).observe(elapsed)
+        _latency(services.metrics, route, request.method, status).observe(elapsed)
         if log.isEnabledFor(logging.DEBUG) or status >= 500:
             log.log(
                 logging.ERROR if status >= 500 else logging.DEBUG,

@@ -57,6 +57,20 @@ class DomainName:
         """The registrable domain; on a shared platform (private suffix) that is the tenant's host."""
         return f"{self.label}.{self.suffix}"
 
+    def registered_name(self) -> DomainName:
+        """The registrable domain as a DomainName of its own (no subdomain)."""
+        if not self.subdomain:
+            return self
+        depth = self.suffix.count(".") + 2
+        return DomainName(
+            ascii=self.registered,
+            unicode=".".join(self.unicode.split(".")[-depth:]),
+            subdomain="",
+            label=self.label,
+            suffix=self.suffix,
+            private_suffix=self.private_suffix,
+        )
+
     @property
     def is_idn(self) -> bool:
         return self.ascii != self.unicode

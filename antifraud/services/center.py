@@ -32,6 +32,8 @@ from antifraud.domain.model import (
     Verdict,
 )
 from antifraud.domain.normalize import (
+    DomainName,
+    PhoneNumber,
     SuffixList,
     normalize_domain,
     normalize_phone,
@@ -78,6 +80,8 @@ class Normalized:
     key: IndicatorKey
     display: str
     url: str | None = None
+    name: DomainName | None = None  # the full name as given: its subdomains are evidence too
+    phone: PhoneNumber | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,26 +214,24 @@ class Center:
     def normalize(self, kind: IndicatorType, value: str) -> Normalized:
         if kind is IndicatorType.PHONE:
             phone = normalize_phone(value)
-            return Normalized(IndicatorKey(IndicatorType.PHONE, phone.e164), phone.e164)
+            return Normalized(IndicatorKey(IndicatorType.PHONE, phone.e164), phone.e164, phone=phone)
+        url: str | None = None
         if kind is IndicatorType.URL:
-            url = normalize_url(value, self.suffixes)
-            host = url.host
-            registered = normalize_domain(host.registered, self.suffixes)
-            return Normalized(IndicatorKey(IndicatorType.DOMAIN, registered.ascii), registered.unicode, url.url)
-        name = normalize_domain(value, self.suffixes)
-        registered = name if not name.subdomain else normalize_domain(name.registered, self.suffixes)
-        return Normalized(IndicatorKey(IndicatorType.DOMAIN, registered.ascii), registered.unicode)
+            normalized_url = normalize_url(value, self.suffixes)
+            name, url = normalized_url.host, normalized_url.url
+        else:
+            name = normalize_domain(value, self.suffixes)
+        registered = name.registered_name()
+        return Normalized(IndicatorKey(IndicatorType.DOMAIN, registered.ascii), registered.unicode, url, name)
 
-    def _assess(self, key: IndicatorKey, extra: Sequence[Signal] = ()) -> Assessment:
-        if key in self._allow:
-            allow = self._allow[key]
+    def _assess(self, norm: Normalized, extra: Sequence[Signal] = ()) -> Assessment:
+        allow = self._allow.get(norm.key)
+        if allow is not None:
             return Assessment(0, Verdict.ALLOW, (Signal("allowlisted", 0, f"allowlisted: {allow.reason}"),))
-        if key.type is IndicatorType.PHONE:
-            return self.detector.assess_phone(normalize_phone(key.value), extra)
-        return self.detector.assess_domain(normalize_domain(key.value, self.suffixes), extra)
-
-    def is_allowlisted(self, key: IndicatorKey) -> bool:
-        return self._assess(key).verdict is Verdict.ALLOW
+        if norm.phone is not None:
+            return self.detector.assess_phone(norm.phone, extra)
+        name = norm.name if norm.name is not None else normalize_domain(norm.key.value, self.suffixes)
+        return self.detector.assess_domain(name, extra)
 
     # state changes -------------------------------------------------------------------------------
     def _record(self, key: IndicatorKey, display: str, now: datetime) -> IndicatorRecord:
@@ -312,7 +314,7 @@ class Center:
             recent = self._recent[norm.key]
             recent.add(operator.id, now, window_start)
             distinct = recent.operators(window_start)
-            assessment = self._assess(norm.key, report_signals(distinct, recent.count(window_start)))
+            assessment = self._assess(norm, report_signals(distinct, recent.count(window_start)))
             record.score, record.verdict = assessment.score, assessment.verdict.value
             record.signals_json = _signals_json(assessment.signals)
             record.categories.add(item.category.value)
@@ -381,7 +383,7 @@ class Center:
         now = self.clock.now()
         norm = self.normalize(kind, value)
         record = self._record(norm.key, norm.display, now)
-        assessment = self._assess(norm.key)
+        assessment = self._assess(norm)
         changes = ChangeSet()
         if action is Action.BLOCK:
             if assessment.verdict is Verdict.ALLOW:
@@ -496,7 +498,7 @@ class Center:
                 list_version=self.published_version,
                 display=record.display,
             )
-        assessment = self._assess(norm.key)
+        assessment = self._assess(norm)
         categories = sorted(record.categories) if record else []
         verdict = assessment.verdict
         if record is not None and record.state is ListingState.REVIEW and verdict is Verdict.NONE:

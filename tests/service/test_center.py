@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from fakes import FakeClock, FakeStore
 
+from antifraud.adapters.detection_config import load_detector
 from antifraud.detection import Detector
 from antifraud.domain.brands import Brand
 from antifraud.domain.errors import InvalidIndicator, InvalidInput, NotFound, PolicyViolation
@@ -16,6 +17,7 @@ from antifraud.domain.policy import Rules
 from antifraud.metrics import Metrics
 from antifraud.ports import HitBatch
 from antifraud.services.center import Center, ReportAccepted, ReportInput
+from antifraud.settings import DEFAULT_CONFIG_DIR
 
 KASPI = Brand("Kaspi Bank", ("kaspi.kz",), ("kaspi",), ("+77272585965",))
 RULES = Rules(3, {Category.PHISHING: 90}, 180)
@@ -284,3 +286,14 @@ async def test_disputes_open_a_review_item_without_unlisting(center, store):
     assert items[0].record.state is ListingState.LISTED
     with pytest.raises(NotFound):
         await center.dispute(op, IndicatorType.DOMAIN, "never-seen.kz", "x", None)
+
+
+async def test_the_full_name_is_evidence_but_the_registered_domain_is_listed(store, clock, suffixes):
+    detector = load_detector(DEFAULT_CONFIG_DIR / "brands.toml", DEFAULT_CONFIG_DIR / "lexicon.toml", suffixes)
+    center = Center(store, detector, suffixes, RULES, clock, Metrics(), report_window=timedelta(hours=72))
+    await center.load()
+    op = await store.ensure_operator("Kaspi")
+    (result,) = await center.submit(op, [domain("kaspi.kz.verify-login.com")])
+    assert result.key.value == "verify-login.com"
+    assert result.state is ListingState.LISTED  # subdomain abuse of an official domain + lure words
+    assert "official domain kaspi.kz" in center.check(IndicatorType.DOMAIN, "verify-login.com").reasons[0]
