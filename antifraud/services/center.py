@@ -134,6 +134,7 @@ class _Recent:
         return sum(1 for _, at in self.items if at >= window_start)
 
 
+ANSWER_CACHE_SIZE = 200_000
 IdempotencyResponder = Callable[[list["ReportAccepted | InvalidInput"]], tuple[int, str]]
 
 
@@ -164,6 +165,9 @@ class Center:
         self._allow: dict[IndicatorKey, AllowRecord] = {}
         self._listeners: list[Callable[[], None]] = []
         self._audit_cursor = 0
+        # Check answers, valid while nothing changed: gateways ask about the same callers again and again.
+        self._epoch = 0
+        self._answers: dict[tuple[IndicatorType, str], tuple[int, CheckAnswer]] = {}
 
     # lifecycle -----------------------------------------------------------------------------------
     async def load(self) -> None:
@@ -177,6 +181,7 @@ class Center:
         self._audit_cursor = await self.store.last_audit_id()
         last = await self.store.last_publication()
         self.published_version = last.version if last else 0
+        self._changed()
         self._refresh_gauges()
 
     def on_listing_change(self, listener: Callable[[], None]) -> None:
@@ -198,11 +203,16 @@ class Center:
             self._indicators[record.key] = record
         if any(r.action in {"allow", "allow_remove"} for r in records):
             self._allow = {a.key: a for a in await self.store.load_allowlist()}
+        self._changed()
         self._refresh_gauges()
         self._notify()
         return len(records)
 
+    def _changed(self) -> None:
+        self._epoch += 1
+
     async def _commit(self, changes: ChangeSet) -> None:
+        self._changed()  # the mirror was just mutated (synchronously, before this call)
         try:
             await self.store.apply(changes)
         except Exception:
@@ -432,6 +442,7 @@ class Center:
         if norm.key not in self._allow:
             raise NotFound(f"{norm.key.value} is not on the allowlist", field="value")
         del self._allow[norm.key]
+        self._changed()
         await self.store.remove_allow(norm.key)
         await self._commit(
             ChangeSet(audit=[AuditRecord(self.clock.now(), actor, "allow_remove", norm.key, None, None, reason)])
@@ -449,6 +460,7 @@ class Center:
         now = self.clock.now()
         dispute_id = uuid.uuid4().hex
         record.disputed = True
+        self._changed()
         await self.store.add_dispute(DisputeRecord(dispute_id, norm.key, operator.id, reason, contact, now))
         await self._commit(
             ChangeSet(
@@ -484,6 +496,16 @@ class Center:
 
     # checks --------------------------------------------------------------------------------------
     def check(self, kind: IndicatorType, value: str) -> CheckAnswer:
+        cached = self._answers.get((kind, value))
+        if cached is not None and cached[0] == self._epoch:
+            return cached[1]
+        answer = self._check(kind, value)
+        if len(self._answers) >= ANSWER_CACHE_SIZE:
+            self._answers.clear()
+        self._answers[(kind, value)] = (self._epoch, answer)
+        return answer
+
+    def _check(self, kind: IndicatorType, value: str) -> CheckAnswer:
         norm = self.normalize(kind, value)
         record = self._indicators.get(norm.key)
         if record is not None and record.state is ListingState.LISTED:
@@ -560,6 +582,7 @@ class Center:
         """Record the first version that carries each new listing; observe time-to-publish."""
         now = self.clock.now()
         self.published_version = version
+        self._changed()
         changes = ChangeSet()
         for kind, published in values.items():
             list_type = IndicatorType.PHONE if kind is ListKind.PHONES else IndicatorType.DOMAIN

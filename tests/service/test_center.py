@@ -297,3 +297,15 @@ async def test_the_full_name_is_evidence_but_the_registered_domain_is_listed(sto
     assert result.key.value == "verify-login.com"
     assert result.state is ListingState.LISTED  # subdomain abuse of an official domain + lure words
     assert "official domain kaspi.kz" in center.check(IndicatorType.DOMAIN, "verify-login.com").reasons[0]
+
+
+async def test_cached_check_answers_follow_every_change(center, store):
+    assert center.check(IndicatorType.DOMAIN, "cache-me.kz").listed is False
+    await center.decide("analyst:a", IndicatorType.DOMAIN, "cache-me.kz", Action.BLOCK, "x", Category.PHISHING)
+    assert center.check(IndicatorType.DOMAIN, "cache-me.kz").listed is True
+    await center.mark_published(9, {})
+    assert center.check(IndicatorType.DOMAIN, "cache-me.kz").list_version == 9
+    await center.allow("analyst:a", IndicatorType.DOMAIN, "cache-me.kz", "owner verified")
+    assert center.check(IndicatorType.DOMAIN, "cache-me.kz").verdict == "allow"
+    await center.allow_remove("analyst:a", IndicatorType.DOMAIN, "cache-me.kz", "mistake")
+    assert center.check(IndicatorType.DOMAIN, "cache-me.kz").verdict != "allow"
