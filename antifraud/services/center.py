@@ -274,12 +274,13 @@ class Center:
             record.expires_at = transition.expires_at
         elif before is ListingState.LISTED:
             record.expires_at = None
-        if before is not transition.to_state:
+        # every analyst decision counts (confirming a listing is a decision too); automation counts changes
+        if before is not transition.to_state or transition.origin is DecisionOrigin.ANALYST:
             self.metrics.decisions.labels(
                 record.key.type.value, transition.verdict.value, transition.origin.value
             ).inc()
-            if ListingState.LISTED in (before, transition.to_state):
-                self.metrics.listing_changes.labels(record.key.list_kind.value).inc()
+        if before is not transition.to_state and ListingState.LISTED in (before, transition.to_state):
+            self.metrics.listing_changes.labels(record.key.list_kind.value).inc()
         changes.audit.append(
             AuditRecord(
                 at=now,
