@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from blocklists.guard import check_mass_change
-from blocklists.publication import RenderedList, render_all, write_publication
-
 from antifraud.domain.model import Delta, ListEntry, ListKind, Snapshot
 from antifraud.metrics import Metrics
 from antifraud.ports import AuditRecord, ChangeSet, Clock, ListChange, PublicationRecord, Store
 from antifraud.services.center import Center
 from antifraud.settings import PublicationSettings
+from blocklists.guard import check_mass_change
+from blocklists.publication import RenderedList, render_all, write_publication
 
 log = logging.getLogger(__name__)
 
