@@ -50,6 +50,7 @@ class IndicatorRecord:
     published_version: int | None = None  # first version that published the current listing
     analyst_locked: bool = False  # an analyst unlisted or allowed it: automation may only send it to review
     disputed: bool = False  # a false-positive claim waits for an analyst
+    evidence_json: str = "{}"  # our own probes' findings per source: {"dns": {"at", "signals"}, "crawl": ...}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,16 @@ class IdempotencyRecord:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class LinkRecord:
+    """`source` relates to `target`: a phone number advertised on a site, a redirect to another site."""
+
+    source: IndicatorKey
+    target: IndicatorKey
+    relation: str
+    at: datetime
+
+
 @dataclass(slots=True)
 class ChangeSet:
     """Everything one use-case writes, committed atomically (and batched with others by the writer)."""
@@ -105,9 +116,10 @@ class ChangeSet:
     audit: list[AuditRecord] = field(default_factory=list)
     allow: list[AllowRecord] = field(default_factory=list)
     idempotency: list[IdempotencyRecord] = field(default_factory=list)
+    links: list[LinkRecord] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.indicators or self.reports or self.audit or self.allow or self.idempotency)
+        return bool(self.indicators or self.reports or self.audit or self.allow or self.idempotency or self.links)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +179,8 @@ class Store(Protocol):
     async def audit_since(self, after_id: int, exclude_writer: str) -> tuple[int, list[AuditRecord]]: ...
 
     async def audit_for(self, key: IndicatorKey, limit: int = 100) -> list[AuditRecord]: ...
+
+    async def links_of(self, key: IndicatorKey) -> list[LinkRecord]: ...
 
     async def last_audit_id(self) -> int: ...
 

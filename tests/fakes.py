@@ -17,6 +17,7 @@ from antifraud.ports import (
     HitBatch,
     IdempotencyRecord,
     IndicatorRecord,
+    LinkRecord,
     ListChange,
     Operator,
     PublicationRecord,
@@ -50,6 +51,7 @@ class FakeStore:
         self.changes: list[tuple[int, str, ListChange]] = []
         self.hits: dict[tuple[int, str, datetime, datetime], HitBatch] = {}
         self.disputes: list[DisputeRecord] = []
+        self.links: dict[tuple[IndicatorKey, IndicatorKey, str], LinkRecord] = {}
         self.fail_next = False
         self.writer = "fake"
 
@@ -70,6 +72,8 @@ class FakeStore:
             self.audit.append((len(self.audit) + 1, self.writer, a))
         for i in changes.idempotency:
             self.idempotency[(i.operator_id, i.key)] = i
+        for link in changes.links:
+            self.links[(link.source, link.target, link.relation)] = link
 
     async def load_indicators(self) -> list[IndicatorRecord]:
         return [replace(r, categories=set(r.categories)) for r in self.indicators.values()]
@@ -97,6 +101,10 @@ class FakeStore:
 
     async def audit_for(self, key: IndicatorKey, limit: int = 100) -> list[AuditRecord]:
         return [a for _, _, a in reversed(self.audit) if a.key == key][:limit]
+
+    async def links_of(self, key: IndicatorKey) -> list[LinkRecord]:
+        found = [link for link in self.links.values() if key in (link.source, link.target)]
+        return sorted(found, key=lambda link: link.at, reverse=True)
 
     async def last_audit_id(self) -> int:
         return len(self.audit)

@@ -532,9 +532,20 @@ async def indicator(request: web.Request) -> web.Response:
     if record is None:
         return error_response(404, "not_found", f"{norm.key.value} is not known to the center", field="value")
     history = await services.store.audit_for(norm.key)
+    links = await services.store.links_of(norm.key)
     return web.json_response(
         {
             **_indicator_json(record),
+            "evidence": json.loads(record.evidence_json),
+            "links": [
+                {
+                    "from": {"type": link.source.type.value, "value": link.source.value},
+                    "to": {"type": link.target.type.value, "value": link.target.value},
+                    "relation": link.relation,
+                    "last_seen": link.at.isoformat(),
+                }
+                for link in links
+            ],
             "history": [
                 {
                     "at": a.at.isoformat(),

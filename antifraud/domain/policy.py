@@ -99,3 +99,41 @@ def on_expiry(state: ListingState, expires_at: datetime | None, now: datetime) -
     if state is ListingState.LISTED and expires_at is not None and expires_at <= now:
         return Transition(ListingState.EXPIRED, DecisionOrigin.AUTO, Verdict.NONE, "expired without re-confirmation")
     return None
+
+
+def on_evidence(
+    state: ListingState,
+    assessment: Assessment,
+    category: Category,
+    rules: Rules,
+    now: datetime,
+    *,
+    analyst_locked: bool,
+) -> Transition | None:
+    """What the center's own findings (DNS, page content) do to an indicator.
+
+    A block verdict lists it, as a report would; a review verdict puts an unseen name in the queue.
+    Evidence alone never re-lists what an analyst took off the list.
+    """
+    if assessment.verdict is Verdict.ALLOW:
+        return None
+    if state is ListingState.LISTED:
+        return None
+    top = assessment.signals[0].detail if assessment.signals else "evidence"
+    if assessment.verdict is Verdict.BLOCK and not analyst_locked:
+        return Transition(
+            ListingState.LISTED,
+            DecisionOrigin.AUTO,
+            Verdict.BLOCK,
+            f"listed automatically: scored {assessment.score} on the center's own evidence ({top})",
+            rules.expires_at(category, now),
+            category,
+        )
+    if assessment.verdict in {Verdict.BLOCK, Verdict.REVIEW} and state in {
+        ListingState.CANDIDATE,
+        ListingState.EXPIRED,
+    }:
+        return Transition(
+            ListingState.REVIEW, DecisionOrigin.AUTO, Verdict.REVIEW, f"evidence for an analyst: {top}", None, category
+        )
+    return None

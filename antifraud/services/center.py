@@ -39,7 +39,7 @@ from antifraud.domain.normalize import (
     normalize_phone,
     normalize_url,
 )
-from antifraud.domain.policy import Rules, Transition, dominant_category, on_expiry, on_report
+from antifraud.domain.policy import Rules, Transition, dominant_category, on_evidence, on_expiry, on_report
 from antifraud.metrics import Metrics
 from antifraud.ports import (
     AllowRecord,
@@ -50,6 +50,7 @@ from antifraud.ports import (
     HitBatch,
     IdempotencyRecord,
     IndicatorRecord,
+    LinkRecord,
     Operator,
     ReportRecord,
     Store,
@@ -164,6 +165,7 @@ class Center:
         self._recent: dict[IndicatorKey, _Recent] = defaultdict(_Recent)
         self._allow: dict[IndicatorKey, AllowRecord] = {}
         self._listeners: list[Callable[[], None]] = []
+        self._new_listeners: list[Callable[[IndicatorKey, DomainName | None], None]] = []
         self._audit_cursor = 0
         # Check answers, valid while nothing changed: gateways ask about the same callers again and again.
         self._epoch = 0
@@ -187,6 +189,10 @@ class Center:
     def on_listing_change(self, listener: Callable[[], None]) -> None:
         """Called after every committed change that may alter a published list."""
         self._listeners.append(listener)
+
+    def on_new_indicator(self, listener: Callable[[IndicatorKey, DomainName | None], None]) -> None:
+        """Called once for each indicator the center sees for the first time (to schedule probes)."""
+        self._new_listeners.append(listener)
 
     def _notify(self) -> None:
         for listener in self._listeners:
@@ -244,12 +250,23 @@ class Center:
         return self.detector.assess_domain(name, extra)
 
     # state changes -------------------------------------------------------------------------------
-    def _record(self, key: IndicatorKey, display: str, now: datetime) -> IndicatorRecord:
+    def _record(
+        self, key: IndicatorKey, display: str, now: datetime, name: DomainName | None = None
+    ) -> IndicatorRecord:
         record = self._indicators.get(key)
         if record is None:
             record = IndicatorRecord(key=key, display=display, first_seen=now, state_changed_at=now)
             self._indicators[key] = record
+            for listener in self._new_listeners:
+                listener(key, name)
         return record
+
+    @staticmethod
+    def _evidence_signals(record: IndicatorRecord) -> list[Signal]:
+        found: list[Signal] = []
+        for finding in json.loads(record.evidence_json).values():
+            found.extend(Signal(s["name"], int(s["weight"]), s["detail"]) for s in finding.get("signals", []))
+        return found
 
     def _apply_transition(
         self,
@@ -321,11 +338,12 @@ class Center:
                 results.append(exc)
                 self.metrics.report_rejections.labels(exc.code).inc()
                 continue
-            record = self._record(norm.key, norm.display, now)
+            record = self._record(norm.key, norm.display, now, norm.name)
             recent = self._recent[norm.key]
             recent.add(operator.id, now, window_start)
             distinct = recent.operators(window_start)
-            assessment = self._assess(norm, report_signals(distinct, recent.count(window_start)))
+            extra = [*report_signals(distinct, recent.count(window_start)), *self._evidence_signals(record)]
+            assessment = self._assess(norm, extra)
             record.score, record.verdict = assessment.score, assessment.verdict.value
             record.signals_json = _signals_json(assessment.signals)
             record.categories.add(item.category.value)
@@ -377,6 +395,71 @@ class Center:
         if listing_changed:
             self._notify()
         return results
+
+    # evidence from the center's own probes ------------------------------------------------------
+    async def record_evidence(
+        self,
+        kind: IndicatorType,
+        value: str,
+        source: str,
+        signals: Sequence[Signal],
+        *,
+        links: Sequence[tuple[IndicatorType, str, str]] = (),
+    ) -> IndicatorRecord:
+        """Findings of a probe (`source`: dns, crawl, ...) about an indicator. They replace that source's
+        earlier findings, join the assessment, and can list the indicator (see policy.on_evidence).
+        `links` are (type, value, relation) of indicators found alongside, such as phone numbers on a page."""
+        now = self.clock.now()
+        norm = self.normalize(kind, value)
+        record = self._record(norm.key, norm.display, now, norm.name)
+        evidence = json.loads(record.evidence_json)
+        evidence[source] = {
+            "at": now.isoformat(),
+            "signals": [{"name": s.name, "weight": s.weight, "detail": s.detail} for s in signals],
+        }
+        record.evidence_json = json.dumps(evidence, ensure_ascii=False, sort_keys=True)
+        window_start = now - self.report_window
+        recent = self._recent.get(norm.key)
+        extra = report_signals(recent.operators(window_start), recent.count(window_start)) if recent else []
+        assessment = self._assess(norm, [*extra, *self._evidence_signals(record)])
+        record.score, record.verdict = assessment.score, assessment.verdict.value
+        record.signals_json = _signals_json(assessment.signals)
+        category = dominant_category((Category(c) for c in record.categories), assessment.category)
+        changes = ChangeSet(
+            audit=[
+                AuditRecord(
+                    now,
+                    f"probe:{source}",
+                    f"evidence:{source}",
+                    norm.key,
+                    record.state.value,
+                    record.state.value,
+                    "; ".join(s.detail for s in signals[:5]) or "nothing found",
+                )
+            ]
+        )
+        before = record.state
+        transition = on_evidence(
+            record.state, assessment, category, self.rules, now, analyst_locked=record.analyst_locked
+        )
+        if transition is not None:
+            self._apply_transition(record, transition, f"probe:{source}", now, changes, first_report_at=now)
+        changes.indicators.append(record)
+        for link_type, link_value, relation in links:
+            try:
+                linked = self.normalize(link_type, link_value)
+            except InvalidIndicator:
+                continue
+            target = self._record(linked.key, linked.display, now, linked.name)
+            changes.indicators.append(target)
+            changes.links.append(LinkRecord(norm.key, linked.key, relation, now))
+        await self._commit(changes)
+        if ListingState.LISTED in (before, record.state) and before is not record.state:
+            self._notify()
+        return record
+
+    async def links_of(self, kind: IndicatorType, value: str) -> list[LinkRecord]:
+        return await self.store.links_of(self.normalize(kind, value).key)
 
     # decisions -----------------------------------------------------------------------------------
     async def decide(

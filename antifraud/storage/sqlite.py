@@ -29,6 +29,7 @@ from antifraud.ports import (
     HitBatch,
     IdempotencyRecord,
     IndicatorRecord,
+    LinkRecord,
     ListChange,
     Operator,
     PublicationRecord,
@@ -82,14 +83,14 @@ def entry_from_json(text: str) -> ListEntry:
 _INDICATOR_UPSERT = """
 INSERT INTO indicators (type, value, display, first_seen, state, score, verdict, signals, category, categories,
                         state_changed_at, listed_at, expires_at, first_report_at, published_version, analyst_locked,
-                        disputed)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        disputed, evidence)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (type, value) DO UPDATE SET
     display = excluded.display, state = excluded.state, score = excluded.score, verdict = excluded.verdict,
     signals = excluded.signals, category = excluded.category, categories = excluded.categories,
     state_changed_at = excluded.state_changed_at, listed_at = excluded.listed_at, expires_at = excluded.expires_at,
     first_report_at = excluded.first_report_at, published_version = excluded.published_version,
-    analyst_locked = excluded.analyst_locked, disputed = excluded.disputed
+    analyst_locked = excluded.analyst_locked, disputed = excluded.disputed, evidence = excluded.evidence
 """
 _AUDIT_INSERT = (
     "INSERT INTO audit_log (at, writer, actor, action, type, value, from_state, to_state, reason, details)"
@@ -97,7 +98,7 @@ _AUDIT_INSERT = (
 )
 _INDICATOR_COLUMNS = (
     "type, value, display, first_seen, state, score, verdict, signals, category, categories, state_changed_at, "
-    "listed_at, expires_at, first_report_at, published_version, analyst_locked, disputed"
+    "listed_at, expires_at, first_report_at, published_version, analyst_locked, disputed, evidence"
 )
 
 
@@ -120,6 +121,7 @@ def _indicator_row(r: IndicatorRecord) -> tuple[Any, ...]:
         r.published_version,
         int(r.analyst_locked),
         int(r.disputed),
+        r.evidence_json,
     )
 
 
@@ -141,6 +143,7 @@ def _indicator_from_row(row: Sequence[Any]) -> IndicatorRecord:
         published_version=row[14],
         analyst_locked=bool(row[15]),
         disputed=bool(row[16]),
+        evidence_json=row[17],
     )
 
 
@@ -314,6 +317,24 @@ class SqliteStore:
                         for a in changes.audit
                     ],
                 )
+            if changes.links:
+                await conn.executemany(
+                    "INSERT INTO indicator_links VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (from_type, from_value, to_type, to_value, relation)"
+                    " DO UPDATE SET last_seen = excluded.last_seen",
+                    [
+                        (
+                            link.source.type.value,
+                            link.source.value,
+                            link.target.type.value,
+                            link.target.value,
+                            link.relation,
+                            ts(link.at),
+                            ts(link.at),
+                        )
+                        for link in changes.links
+                    ],
+                )
             if changes.idempotency:
                 await conn.executemany(
                     "INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?, ?, ?, ?)",
@@ -407,6 +428,21 @@ class SqliteStore:
             (key.type.value, key.value, limit),
         ) as cur:
             return [self._audit_from_row(r) for r in await cur.fetchall()]
+
+    async def links_of(self, key: IndicatorKey) -> list[LinkRecord]:
+        """Links from or to an indicator, newest first."""
+        async with self._r.execute(
+            "SELECT from_type, from_value, to_type, to_value, relation, last_seen FROM indicator_links"
+            " WHERE (from_type = ? AND from_value = ?) OR (to_type = ? AND to_value = ?) ORDER BY last_seen DESC",
+            (key.type.value, key.value, key.type.value, key.value),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            LinkRecord(
+                IndicatorKey(IndicatorType(r[0]), r[1]), IndicatorKey(IndicatorType(r[2]), r[3]), r[4], _dt(r[5])
+            )
+            for r in rows
+        ]
 
     async def last_audit_id(self) -> int:
         async with self._r.execute("SELECT COALESCE(MAX(id), 0) FROM audit_log") as cur:

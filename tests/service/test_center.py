@@ -12,7 +12,7 @@ from antifraud.adapters.detection_config import load_detector
 from antifraud.detection import Detector
 from antifraud.domain.brands import Brand
 from antifraud.domain.errors import InvalidIndicator, InvalidInput, NotFound, PolicyViolation
-from antifraud.domain.model import Action, Category, IndicatorKey, IndicatorType, ListingState, ListKind
+from antifraud.domain.model import Action, Category, IndicatorKey, IndicatorType, ListingState, ListKind, Signal
 from antifraud.domain.policy import Rules
 from antifraud.metrics import Metrics
 from antifraud.ports import HitBatch
@@ -309,3 +309,55 @@ async def test_cached_check_answers_follow_every_change(center, store):
     assert center.check(IndicatorType.DOMAIN, "cache-me.kz").verdict == "allow"
     await center.allow_remove("analyst:a", IndicatorType.DOMAIN, "cache-me.kz", "mistake")
     assert center.check(IndicatorType.DOMAIN, "cache-me.kz").verdict != "allow"
+
+
+async def test_page_evidence_confirms_a_lookalike_and_lists_it(center, store):
+    op = await store.ensure_operator("Kaspi")
+    await center.submit(op, [domain("kaspi-shop.kz")])
+    key = IndicatorKey(IndicatorType.DOMAIN, "kaspi-shop.kz")
+    assert center.get(key).state is ListingState.REVIEW
+    notified = []
+    center.on_listing_change(lambda: notified.append(1))
+    page = [
+        Signal("brand_on_foreign_page", 40, "page names Kaspi Bank but is not on kaspi.kz"),
+        Signal("password_form", 30, "a login form asks for a password"),
+    ]
+    record = await center.record_evidence(
+        IndicatorType.DOMAIN,
+        "https://kaspi-shop.kz/login",
+        "crawl",
+        page,
+        links=[(IndicatorType.PHONE, "+7 701 555 12 34", "advertised_on")],
+    )
+    assert record.state is ListingState.LISTED
+    assert notified
+    audit = [a for _, _, a in store.audit if a.key == key and a.to_state == "listed"]
+    assert "own evidence" in audit[-1].reason
+    assert audit[-1].actor == "probe:crawl"
+    phone_key = IndicatorKey(IndicatorType.PHONE, "+77015551234")
+    assert center.get(phone_key) is not None
+    links = await center.links_of(IndicatorType.PHONE, "+77015551234")
+    assert [(link.source.value, link.relation) for link in links] == [("kaspi-shop.kz", "advertised_on")]
+    assert "password" in " ".join(center.check(IndicatorType.DOMAIN, "kaspi-shop.kz").reasons)
+
+
+async def test_new_evidence_replaces_the_same_source(center):
+    await center.record_evidence(IndicatorType.DOMAIN, "probe-me.kz", "dns", [Signal("fast_flux", 30, "12 A records")])
+    record = await center.record_evidence(IndicatorType.DOMAIN, "probe-me.kz", "dns", [])
+    assert json.loads(record.evidence_json)["dns"]["signals"] == []
+    assert record.score < 30
+
+
+async def test_evidence_never_relists_what_an_analyst_unlisted(center):
+    await center.decide("analyst:a", IndicatorType.DOMAIN, "kaspi-pay.kz", Action.UNLIST, "owner verified")
+    strong = [Signal("brand_on_foreign_page", 90, "clone of the Kaspi login page")]
+    record = await center.record_evidence(IndicatorType.DOMAIN, "kaspi-pay.kz", "crawl", strong)
+    assert record.state is ListingState.DELISTED
+
+
+async def test_new_indicators_are_announced_once(center, store):
+    seen = []
+    center.on_new_indicator(lambda key, name: seen.append((key.value, name.ascii if name else None)))
+    op = await store.ensure_operator("Kaspi")
+    await center.submit(op, [domain("https://a.new-one.kz/x"), domain("new-one.kz")])
+    assert seen == [("new-one.kz", "a.new-one.kz")]
