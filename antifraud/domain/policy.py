@@ -137,3 +137,37 @@ def on_evidence(
             ListingState.REVIEW, DecisionOrigin.AUTO, Verdict.REVIEW, f"evidence for an analyst: {top}", None, category
         )
     return None
+
+
+DEAD = "dead"
+
+
+def on_liveness(
+    state: ListingState,
+    alive: bool,
+    dead_since: datetime | None,
+    expired_as_dead: bool,
+    dead_after: timedelta,
+    category: Category,
+    rules: Rules,
+    now: datetime,
+) -> Transition | None:
+    """Listed sites are re-probed: one dead long enough leaves the list; one that comes back returns to it."""
+    if state is ListingState.LISTED and not alive and dead_since is not None and now - dead_since >= dead_after:
+        days = (now - dead_since).days
+        return Transition(
+            ListingState.EXPIRED,
+            DecisionOrigin.AUTO,
+            Verdict.NONE,
+            f"unlisted: the site has been dead for {days} days (since {dead_since:%Y-%m-%d})",
+        )
+    if state is ListingState.EXPIRED and alive and expired_as_dead:
+        return Transition(
+            ListingState.LISTED,
+            DecisionOrigin.AUTO,
+            Verdict.BLOCK,
+            "listed again: the site that was unlisted as dead is back online",
+            rules.expires_at(category, now),
+            category,
+        )
+    return None

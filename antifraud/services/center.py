@@ -39,7 +39,15 @@ from antifraud.domain.normalize import (
     normalize_phone,
     normalize_url,
 )
-from antifraud.domain.policy import Rules, Transition, dominant_category, on_evidence, on_expiry, on_report
+from antifraud.domain.policy import (
+    Rules,
+    Transition,
+    dominant_category,
+    on_evidence,
+    on_expiry,
+    on_liveness,
+    on_report,
+)
 from antifraud.metrics import Metrics
 from antifraud.ports import (
     AllowRecord,
@@ -151,6 +159,7 @@ class Center:
         *,
         report_window: timedelta,
         writer_id: str = "center",
+        dead_after: timedelta = timedelta(days=14),
     ) -> None:
         self.store = store
         self.detector = detector
@@ -159,6 +168,7 @@ class Center:
         self.clock = clock
         self.metrics = metrics
         self.report_window = report_window
+        self.dead_after = dead_after
         self.writer_id = writer_id
         self.published_version = 0
         self._indicators: dict[IndicatorKey, IndicatorRecord] = {}
@@ -457,6 +467,51 @@ class Center:
         if ListingState.LISTED in (before, record.state) and before is not record.state:
             self._notify()
         return record
+
+    async def record_liveness(self, kind: IndicatorType, value: str, *, alive: bool, detail: str) -> IndicatorRecord:
+        """A re-probe of a listed site: dead long enough, it leaves the list; back online, it returns."""
+        now = self.clock.now()
+        norm = self.normalize(kind, value)
+        record = self._record(norm.key, norm.display, now, norm.name)
+        evidence = json.loads(record.evidence_json)
+        liveness = evidence.get("liveness", {})
+        if alive:
+            liveness.pop("dead_since", None)
+            liveness["last_alive"] = now.isoformat()
+        else:
+            liveness.setdefault("dead_since", now.isoformat())
+        liveness["detail"] = detail
+        evidence["liveness"] = liveness
+        record.evidence_json = json.dumps(evidence, ensure_ascii=False, sort_keys=True)
+        dead_since = datetime.fromisoformat(liveness["dead_since"]) if "dead_since" in liveness else None
+        transition = on_liveness(
+            record.state,
+            alive,
+            dead_since,
+            bool(liveness.get("expired_as_dead")),
+            self.dead_after,
+            record.category or Category.OTHER,
+            self.rules,
+            now,
+        )
+        changes = ChangeSet(indicators=[record])
+        before = record.state
+        if transition is not None:
+            liveness["expired_as_dead"] = transition.to_state is ListingState.EXPIRED
+            record.evidence_json = json.dumps(evidence, ensure_ascii=False, sort_keys=True)
+            self._apply_transition(record, transition, "probe:liveness", now, changes, first_report_at=now)
+        await self._commit(changes)
+        if before is not record.state:
+            self._notify()
+        return record
+
+    def listed_domains(self) -> list[str]:
+        """The registrable domains currently listed (for the scheduled liveness re-probes)."""
+        return sorted(
+            r.key.value
+            for r in self._indicators.values()
+            if r.state is ListingState.LISTED and r.key.type is IndicatorType.DOMAIN
+        )
 
     async def links_of(self, kind: IndicatorType, value: str) -> list[LinkRecord]:
         return await self.store.links_of(self.normalize(kind, value).key)

@@ -361,3 +361,30 @@ async def test_new_indicators_are_announced_once(center, store):
     op = await store.ensure_operator("Kaspi")
     await center.submit(op, [domain("https://a.new-one.kz/x"), domain("new-one.kz")])
     assert seen == [("new-one.kz", "a.new-one.kz")]
+
+
+async def test_a_dead_site_leaves_the_list_and_comes_back_when_alive(center, store, clock):
+    await center.decide("analyst:a", IndicatorType.DOMAIN, "dying-scam.kz", Action.BLOCK, "x", Category.PHISHING)
+    key = IndicatorKey(IndicatorType.DOMAIN, "dying-scam.kz")
+    await center.record_liveness(IndicatorType.DOMAIN, "dying-scam.kz", alive=False, detail="NXDOMAIN")
+    clock.advance(days=10)
+    record = await center.record_liveness(IndicatorType.DOMAIN, "dying-scam.kz", alive=False, detail="NXDOMAIN")
+    assert record.state is ListingState.LISTED  # dead 10 days: not yet
+    clock.advance(days=5)
+    record = await center.record_liveness(IndicatorType.DOMAIN, "dying-scam.kz", alive=False, detail="NXDOMAIN")
+    assert record.state is ListingState.EXPIRED
+    assert center.listed_domains() == []
+    clock.advance(days=3)
+    record = await center.record_liveness(IndicatorType.DOMAIN, "dying-scam.kz", alive=True, detail="HTTP 200")
+    assert record.state is ListingState.LISTED
+    reasons = [a.reason for _, _, a in store.audit if a.key == key and a.actor == "probe:liveness"]
+    assert any("dead for 15 days" in r for r in reasons)
+    assert any("back online" in r for r in reasons)
+
+
+async def test_a_site_expired_by_age_does_not_come_back_by_itself(center, clock):
+    await center.decide("analyst:a", IndicatorType.DOMAIN, "old.kz", Action.BLOCK, "x", Category.PHISHING)
+    clock.advance(days=91)
+    await center.expire_due()
+    record = await center.record_liveness(IndicatorType.DOMAIN, "old.kz", alive=True, detail="HTTP 200")
+    assert record.state is ListingState.EXPIRED

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from antifraud.domain.model import Assessment, Category, DecisionOrigin, ListingState, Verdict
-from antifraud.domain.policy import Rules, dominant_category, on_expiry, on_report
+from antifraud.domain.policy import Rules, dominant_category, on_evidence, on_expiry, on_liveness, on_report
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 RULES = Rules(auto_list_distinct_operators=3, expiry_days={Category.PHISHING: 90}, default_expiry_days=180)
@@ -77,3 +77,36 @@ def test_dominant_category_prefers_reporters_then_evidence():
     assert dominant_category([], None) is Category.OTHER
     # ties are broken the same way every time
     assert dominant_category([Category.PYRAMID, Category.PHISHING], None) is Category.PHISHING
+
+
+def test_liveness_unlists_the_long_dead_and_relists_the_returning():
+    dead_after = timedelta(days=14)
+    since = NOW - timedelta(days=15)
+    t = on_liveness(ListingState.LISTED, False, since, False, dead_after, Category.PHISHING, RULES, NOW)
+    assert t is not None
+    assert t.to_state is ListingState.EXPIRED
+    assert (
+        on_liveness(
+            ListingState.LISTED, False, NOW - timedelta(days=3), False, dead_after, Category.PHISHING, RULES, NOW
+        )
+        is None
+    )
+    back = on_liveness(ListingState.EXPIRED, True, None, True, dead_after, Category.PHISHING, RULES, NOW)
+    assert back is not None
+    assert back.to_state is ListingState.LISTED
+    assert on_liveness(ListingState.EXPIRED, True, None, False, dead_after, Category.PHISHING, RULES, NOW) is None
+
+
+def test_evidence_lists_blocks_reviews_and_respects_analysts():
+    assert (
+        on_evidence(ListingState.REVIEW, BLOCK, Category.PHISHING, RULES, NOW, analyst_locked=False).to_state
+        is ListingState.LISTED
+    )
+    assert (
+        on_evidence(
+            ListingState.CANDIDATE, Assessment(50, Verdict.REVIEW), Category.PHISHING, RULES, NOW, analyst_locked=False
+        ).to_state
+        is ListingState.REVIEW
+    )
+    assert on_evidence(ListingState.DELISTED, BLOCK, Category.PHISHING, RULES, NOW, analyst_locked=True) is None
+    assert on_evidence(ListingState.REVIEW, ALLOW, Category.PHISHING, RULES, NOW, analyst_locked=False) is None
