@@ -19,6 +19,7 @@ from antifraud.adapters.detection_config import load_detector
 from antifraud.adapters.suffixes import BundledSuffixList
 from antifraud.api.app import Services, create_app
 from antifraud.api.auth import KeyCache
+from antifraud.background import Background
 from antifraud.detection import Detector
 from antifraud.domain.errors import ConfigError
 from antifraud.domain.model import Category
@@ -88,6 +89,7 @@ async def open_center(settings: Settings, metrics: Metrics | None = None) -> Asy
             metrics,
             report_window=timedelta(hours=settings.policy.report_window_hours),
             writer_id=writer_id,
+            dead_after=timedelta(days=settings.probes.dead_after_days),
         )
         await center.load()
         yield Parts(settings, store, center, metrics, suffixes)
@@ -122,6 +124,9 @@ async def serve(settings: Settings, *, ready: Callable[[str], None] | None = Non
         async def gauges() -> None:
             center.refresh_gauges()
 
+        background = Background(settings, center, parts.metrics, center.clock)
+        await background.start()
+
         tasks = [
             asyncio.create_task(publisher.run(), name="publisher"),
             asyncio.create_task(_every(1.0, center.sync_external, "sync of external changes"), name="sync"),
@@ -145,6 +150,7 @@ async def serve(settings: Settings, *, ready: Callable[[str], None] | None = Non
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
             await runner.cleanup()  # stop accepting, finish in-flight requests
+            await background.stop()  # jobs finish or are released for another worker
             for task in reversed(tasks):
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

@@ -60,6 +60,24 @@ class ApiSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ProbeSettings:
+    """The center's own probes. They run only where name servers are configured (ANTIFRAUD_NAMESERVERS
+    or [dns] nameservers): the system resolver may be the internet, which no default path reaches."""
+
+    dns: bool = True  # probe every new domain
+    recheck_hours: float = 24.0  # re-probe listed domains this often (liveness)
+    dead_after_days: float = 14.0  # a listed site dead this long leaves the list
+
+
+@dataclass(frozen=True, slots=True)
+class JobSettings:
+    concurrency: int = 16
+    per_domain: int = 2
+    lease_seconds: float = 60.0
+    max_attempts: int = 5
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     db: str = "var/antifraud.sqlite3"
     listen_host: str = "127.0.0.1"
@@ -75,6 +93,10 @@ class Settings:
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
     publication: PublicationSettings = field(default_factory=PublicationSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
+    probes: ProbeSettings = field(default_factory=ProbeSettings)
+    jobs: JobSettings = field(default_factory=JobSettings)
+    dns_lexicon_file: Path = DEFAULT_CONFIG_DIR / "dns_lexicon.toml"
+    feeds: tuple[Mapping[str, Any], ...] = ()  # [[feed]] tables, validated by antifraud.feeds
 
     @property
     def is_postgres(self) -> bool:
@@ -170,7 +192,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         "publication": PublicationSettings,
         "api": ApiSettings,
     }
-    unknown = set(data) - set(sections) - {"server", "storage", "paths", "crawler", "dns", "logging"}
+    other = {"server", "storage", "paths", "crawler", "dns", "logging", "probes", "jobs", "feed"}
+    unknown = set(data) - set(sections) - other
     if unknown:
         raise ConfigError(f"{config_path}: unknown sections: {', '.join(sorted(unknown))}")
     server = data.get("server", {})
@@ -186,6 +209,10 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         scoring=_section(ScoringSettings, data.get("scoring", {}), "scoring"),
         publication=_section(PublicationSettings, data.get("publication", {}), "publication"),
         api=_section(ApiSettings, data.get("api", {}), "api"),
+        probes=_section(ProbeSettings, data.get("probes", {}), "probes"),
+        jobs=_section(JobSettings, data.get("jobs", {}), "jobs"),
+        dns_lexicon_file=rel(paths["dns_lexicon"]) if "dns_lexicon" in paths else defaults.dns_lexicon_file,
+        feeds=tuple(data.get("feed", [])),
     )
     if "listen" in server:
         host, port = parse_listen(str(server["listen"]))

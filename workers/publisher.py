@@ -17,8 +17,9 @@ from antifraud.metrics import Metrics
 from antifraud.ports import AuditRecord, ChangeSet, Clock, ListChange, PublicationRecord, Store
 from antifraud.services.center import Center
 from antifraud.settings import PublicationSettings
+from blocklists.formats import ListFormat, RpzOptions, build_formats
 from blocklists.guard import check_mass_change
-from blocklists.publication import RenderedList, render_all, write_publication
+from blocklists.publication import RenderedList, remove_stale_temporaries, render_all, write_publication
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class Publisher:
         self.held: Hold | None = None
         self._wakeup = asyncio.Event()
         self._lock = asyncio.Lock()
+        self.formats: Mapping[str, ListFormat] = build_formats(RpzOptions(ttl=settings.rpz_ttl))
         center.on_listing_change(self.trigger)
 
     def trigger(self) -> None:
@@ -72,6 +74,8 @@ class Publisher:
     # start-up ------------------------------------------------------------------------------------
     async def start(self) -> None:
         """Serve the last published version, or publish one if the state moved on since."""
+        if self.directory.exists():
+            await asyncio.to_thread(remove_stale_temporaries, self.directory)  # a crashed writer's leftovers
         last = await self.store.last_publication()
         if last is not None:
             values = {kind: await self._published_values(kind, last.version) for kind in ListKind}
@@ -83,8 +87,8 @@ class Publisher:
                     self.center.listed_entries(ListKind.DOMAINS),
                     self.center.listed_entries(ListKind.PHONES),
                 )
-                await self._write(snapshot)
-                self.state = Published(last.version, last.created_at, render_all(snapshot), values)
+                rendered = await self._write(snapshot)
+                self.state = Published(last.version, last.created_at, rendered, values)
                 self.center.published_version = last.version
                 self._export(snapshot)
                 return
@@ -141,12 +145,13 @@ class Publisher:
                         values[kind],
                         max_share=self.settings.max_change_share,
                         min_entries=self.settings.guard_min_entries,
+                        list_name=kind.value,
                     )
                     if verdict is not None:
                         return await self._hold(kind, verdict, now)
             version = await self.store.next_version()
             snapshot = Snapshot(version, now, entries[ListKind.DOMAINS], entries[ListKind.PHONES])
-            await self._write(snapshot)
+            rendered = await self._write(snapshot)
             changes = {
                 kind.value: [
                     *(ListChange(e.value, added=True, entry=e) for e in entries[kind] if e.value not in previous[kind]),
@@ -182,7 +187,7 @@ class Publisher:
             self.held = None
             for kind in ListKind:
                 self.metrics.publication_held.labels(kind.value).set(0)
-            self.state = Published(version, now, render_all(snapshot), values)
+            self.state = Published(version, now, rendered, values)
             await self.center.mark_published(
                 version, {kind: [c.value for c in changes[kind.value] if c.added] for kind in ListKind}
             )
@@ -206,8 +211,11 @@ class Publisher:
         self.metrics.publication_held.labels(kind.value).set(1)
         return Outcome("held", self.state.version if self.state else 0, reason)
 
-    async def _write(self, snapshot: Snapshot) -> None:
-        await asyncio.to_thread(write_publication, self.directory, snapshot)
+    async def _write(self, snapshot: Snapshot) -> dict[str, RenderedList]:
+        """Render once and write, both off the event loop (30,000 names take most of a second)."""
+        rendered = await asyncio.to_thread(render_all, snapshot, self.formats)
+        await asyncio.to_thread(write_publication, self.directory, snapshot, rendered)
+        return rendered
 
     def _export(self, snapshot: Snapshot) -> None:
         stamp = snapshot.generated_at.timestamp()

@@ -22,7 +22,12 @@ def error_response(
     return web.json_response(error_body(code, message, field), status=status, headers=headers)
 
 
+SERVER_SIDE = frozenset({"invalid_snapshot", "stale_publication", "config"})  # our bugs, not the caller's
+
+
 def status_for(exc: AntifraudError) -> int:
+    if exc.code in SERVER_SIDE:
+        return 500
     if isinstance(exc, InvalidInput):
         return 400
     if isinstance(exc, NotFound):

@@ -75,6 +75,7 @@ class ReportInput:
     comment: str | None = None
     observed_at: datetime | None = None
     source: str | None = None
+    extra: tuple[Signal, ...] = ()  # evidence that comes with the report (a feed's trust)
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,7 +353,11 @@ class Center:
             recent = self._recent[norm.key]
             recent.add(operator.id, now, window_start)
             distinct = recent.operators(window_start)
-            extra = [*report_signals(distinct, recent.count(window_start)), *self._evidence_signals(record)]
+            extra = [
+                *report_signals(distinct, recent.count(window_start)),
+                *self._evidence_signals(record),
+                *item.extra,
+            ]
             assessment = self._assess(norm, extra)
             record.score, record.verdict = assessment.score, assessment.verdict.value
             record.signals_json = _signals_json(assessment.signals)
