@@ -116,7 +116,8 @@ async def serve(settings: Settings, *, ready: Callable[[str], None] | None = Non
         await publisher.start()
         services = Services(settings, store, center, publisher, parts.metrics, KeyCache(store))
         app = create_app(services)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        # shutdown_timeout: in-flight requests get 5 s on SIGTERM; a supervisor's kill usually follows at 10-30 s
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
         await runner.setup()
         site = web.TCPSite(runner, settings.listen_host, settings.listen_port, reuse_address=True)
         await site.start()

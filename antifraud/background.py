@@ -82,8 +82,12 @@ class Background:
         self.runner = JobRunner(
             self.queue,
             handlers,
+            # grace: running jobs get 5 s to finish on shutdown; the rest are released for another worker
             settings=RunnerSettings(
-                concurrency=jobs.concurrency, per_group=jobs.per_domain, lease_seconds=jobs.lease_seconds
+                concurrency=jobs.concurrency,
+                per_group=jobs.per_domain,
+                lease_seconds=jobs.lease_seconds,
+                grace_seconds=5.0,
             ),
             metrics=self.metrics,
         )
@@ -111,7 +115,7 @@ class Background:
         for stop in reversed(self._stoppers):
             stop()  # the runner finishes or releases its running jobs
         if self._tasks:
-            _, still_running = await asyncio.wait(self._tasks, timeout=self.settings.jobs.lease_seconds)
+            _, still_running = await asyncio.wait(self._tasks, timeout=10.0)
             for task in still_running:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
