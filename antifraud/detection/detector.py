@@ -1,4 +1,9 @@
-"""The detector: a brand index built once, applied to domains and phone numbers. Pure and deterministic."""
+"""The detector: a brand index built once, applied to domains and phone numbers. Pure and deterministic.
+
+`Detector(brands)` works on its own: the UTS #39 confusables come with their library and the lexicon
+defaults to an empty one (brand, typo and homoglyph signals only). The application builds it with
+the configured lexicon through antifraud.adapters.detection_config.load_detector.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from antifraud.detection.brand_index import BrandIndex
-from antifraud.detection.confusables import Confusables
+from antifraud.detection.confusables import Confusables, uts39
 from antifraud.detection.domains import DomainHeuristics
 from antifraud.detection.lexicon import Lexicon
 from antifraud.detection.phones import PhoneHeuristics
@@ -22,9 +27,6 @@ class DetectionSettings:
 
 
 class Detector:
-    """`Detector(brands)` works with an empty lexicon and no confusables table; the application passes
-    the real ones (see antifraud.adapters.detection_config)."""
-
     def __init__(
         self,
         brands: Sequence[Brand],
@@ -34,12 +36,13 @@ class Detector:
     ) -> None:
         self.settings = settings or DetectionSettings()
         self.brands = tuple(brands)
+        self.lexicon = lexicon if lexicon is not None else Lexicon()
         self.index = BrandIndex(self.brands)
-        self.lexicon = lexicon or Lexicon()
-        self.domains = DomainHeuristics(self.index, self.lexicon, confusables or Confusables())
-        self.phones = PhoneHeuristics(self.index)
+        self._domains = DomainHeuristics(self.index, self.lexicon, confusables or uts39())
+        self._phones = PhoneHeuristics(self.index, self.lexicon)
 
     def protected_domain(self, name: DomainName) -> Brand | None:
+        """The brand owning this name, if it is an official domain or a subdomain of one."""
         return self.index.official_brand(name.ascii)
 
     def protected_phone(self, e164: str) -> Brand | None:
@@ -48,17 +51,15 @@ class Detector:
     def assess_domain(self, name: DomainName, extra: Iterable[Signal] = ()) -> Assessment:
         brand = self.protected_domain(name)
         if brand is not None:
-            return combine(
-                [*extra, Signal(ALLOWLISTED, 0, f"official domain of {brand.name}")], self.settings.thresholds
-            )
-        signals, category = self.domains.signals(name)
+            allow = Signal(ALLOWLISTED, 0, f"official domain of {brand.name}")
+            return combine([allow, *extra], self.settings.thresholds)
+        signals, category = self._domains.signals(name)
         return combine([*signals, *extra], self.settings.thresholds, category)
 
     def assess_phone(self, phone: PhoneNumber, extra: Iterable[Signal] = ()) -> Assessment:
         brand = self.protected_phone(phone.e164)
         if brand is not None:
-            return combine(
-                [*extra, Signal(ALLOWLISTED, 0, f"official number of {brand.name}")], self.settings.thresholds
-            )
-        signals, category = self.phones.signals(phone)
+            allow = Signal(ALLOWLISTED, 0, f"official number of {brand.name}")
+            return combine([allow, *extra], self.settings.thresholds)
+        signals, category = self._phones.signals(phone)
         return combine([*signals, *extra], self.settings.thresholds, category)

@@ -1,114 +1,91 @@
-"""Domain heuristics: a name in, named signals out. Pure; each signal explains itself to a person."""
+"""Domain heuristics: a normalized name in, named signals out. Pure; one instance per brand index.
+
+What each signal means and weighs (the score is their sum, capped at 100; thresholds in settings):
+
+| signal | weight | evidence |
+|---|---|---|
+| subdomain_abuse | 85 | an official domain in the subdomains (`kaspi.kz.verify-login.com`) or glued with `com-` |
+| homoglyph | 85 / 70 | the label's UTS #39 skeleton is a brand token (`kaspi` with a Cyrillic a) / contains one |
+| homoglyph | 70 / 60 | the same with ASCII lookalikes: `0` for `o`, `1` for `l`, `rn` for `m` (`paypa1`) |
+| typosquat | 55 / 45 | a typical slip (keyboard neighbour, omission, ...) / another edit of a brand token |
+| tld_swap | 50 | a brand's own label under another suffix, or as a tenant of a shared platform |
+| combosquat | 45 / 35 | a brand token in the label (`kaspi-bonus`); 35 for a short one glued to other letters |
+| transliterated_brand | 45 | the brand spelt in Cyrillic (`каспи-бонус.kz`) |
+| subdomain_abuse | 45 / 40 | a brand token / a typo of one in the subdomains of an unrelated domain |
+| brand_with_lure | 25-45 | scam vocabulary from the lexicon next to a brand signal (`bonus`, `login`, `vyplata`) |
+| lure_words | ≤ 20 | the same words without a brand: a weak hint |
+| mixed_scripts | 20 | Latin letters mixed with letters that imitate them (Cyrillic, Greek) in one label |
+| risky_tld, shared_platform | 10 | cheap suffixes; free hosting, dynamic DNS, URL shorteners |
+| random_label, many_hyphens | 5 | machine-made or stuffed labels: weak hints only |
+
+A brand signal alone lands in review (40-79); a brand signal plus a strong lure word, an embedded
+official domain or a homoglyph reaches block (≥ 80). Without a brand nothing but many weak hints
+adds up, and stays under review: the lexicon is "weak alone, strong next to a brand".
+"""
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 
-from antifraud.detection.brand_index import MIN_EMBEDDED_TOKEN, MIN_FUZZY_TOKEN, BrandIndex, BrandToken
-from antifraud.detection.confusables import Confusables, scripts, undigit_variants
-from antifraud.detection.lexicon import Lexicon
+from antifraud.detection.brand_index import SHORT_SEARCH_TOKEN, BrandIndex, FuzzyMatch, TokenMatch, is_bank
+from antifraud.detection.confusables import Confusables, describe, scripts
+from antifraud.detection.lexicon import Lexicon, Lure, Strength
+from antifraud.detection.text import entropy, trie_pattern
+from antifraud.detection.typos import SHORT_TOKEN
+from antifraud.detection.typos import describe as describe_edits
+from antifraud.domain.brands import Brand
 from antifraud.domain.model import Category, Signal
 from antifraud.domain.normalize import DomainName
 
-# Weights. A brand signal alone sends a name to review (>= 40); a brand signal with corroboration
-# (a lure word, an official domain in the subdomains, a homoglyph) reaches block (>= 80).
-W_HOMOGLYPH = 85
-W_DIGIT_LOOKALIKE = 80
-W_OFFICIAL_IN_SUBDOMAIN = 70
-W_TYPO_1 = 60
-W_TYPO_2 = 50
-W_HYPHENATED = 60
-W_TLD_SWAP = 55
-W_COMBO_DELIMITED = 50
-W_COMBO_EMBEDDED = 40
-W_TOKEN_IN_SUBDOMAIN = 45
-W_BRAND_WITH_LURE = 30
-W_LURE_EACH = 10
-W_LURE_MAX_ALONE = 20
-MIN_PART_TYPO_TOKEN = 7  # a typo of a short token inside a longer name is usually an ordinary word
-SHORT_TYPO_TOKEN = 7  # below this, a changed first letter makes a different word (jcloud, hicloud)
-W_MIXED_SCRIPTS = 30
-W_RISKY_TLD = 10
-W_PLATFORM = 15
-W_RANDOM_LABEL = 5
+EMBEDDED_OFFICIAL = 85
+HOMOGLYPH, HOMOGLYPH_INSIDE = 85, 70
+ASCII_LOOKALIKE, ASCII_LOOKALIKE_INSIDE = 70, 60
+TYPO_TYPICAL, TYPO_OTHER = 55, 45
+TLD_SWAP = 50
+BRAND_TOKEN, SHORT_BRAND_TOKEN = 45, 35
+TRANSLITERATED = 45
+BRAND_IN_SUBDOMAIN, TYPO_IN_SUBDOMAIN = 45, 40
+LURE_STRONG, LURE_WEAK, LURE_EACH_MORE, LURE_CAP = 35, 25, 10, 45
+LURE_ALONE_STRONG, LURE_ALONE_WEAK, LURE_ALONE_CAP = 8, 4, 20
+MIXED_SCRIPT = 20
+RISKY_SUFFIX = 10
+SHARED_PLATFORM = 10
+RANDOM_LABEL = 5
+MANY_HYPHENS = 5
 
-_PARTS = re.compile(r"[a-z]+")
-_HAS_DIGIT = re.compile(r"[0-9]")
-_SPLIT = re.compile(r"[^a-z0-9]+")
-_VOWELS = set("aeiouy")
-KEYBOARD = {
-    "q": "wa",
-    "w": "qeas",
-    "e": "wrsd",
-    "r": "etdf",
-    "t": "ryfg",
-    "y": "tugh",
-    "u": "yihj",
-    "i": "uojk",
-    "o": "ipkl",
-    "p": "ol",
-    "a": "qwsz",
-    "s": "awedxz",
-    "d": "serfcx",
-    "f": "drtgvc",
-    "g": "ftyhbv",
-    "h": "gyujnb",
-    "j": "huikmn",
-    "k": "jiolm",
-    "l": "kop",
-    "z": "asx",
-    "x": "zsdc",
-    "c": "xdfv",
-    "v": "cfgb",
-    "b": "vghn",
-    "n": "bhjm",
-    "m": "njk",
-}
+MIN_LURE_INSIDE = 4  # shorter lure words count only as a whole part of a label (`id`, `pay`, `app`)
+RANDOM_MIN_LENGTH = 12
+RANDOM_MIN_ENTROPY = 3.5
+MANY_HYPHENS_COUNT = 3
+MIN_SEGMENT = 4
+_SEPARATORS = re.compile(r"[-0-9.]+")
+_DIGIT = re.compile(r"[0-9]")
 
 
 @dataclass(frozen=True, slots=True)
-class BrandHit:
-    signal: Signal
-    token: BrandToken
+class _Scan:
+    brands: list[TokenMatch]
+    lures: list[tuple[str, int, int]]  # (word, start, end), before alignment checks
 
 
-def edit_kind(candidate: str, token: str) -> str:
-    """Name the typo that turns `token` into `candidate` (for one edit)."""
-    if len(candidate) == len(token) - 1:
-        return "omission"
-    if len(candidate) == len(token) + 1:
-        for i, ch in enumerate(candidate):
-            if token[:i] + token[i:] != candidate[:i] + candidate[i + 1 :]:
-                continue
-            if (i > 0 and candidate[i - 1] == ch) or (i + 1 < len(candidate) and candidate[i + 1] == ch):
-                return "repetition"
-            return "insertion"
-        return "insertion"
-    if len(candidate) == len(token):
-        diffs = [i for i in range(len(token)) if token[i] != candidate[i]]
-        if len(diffs) == 2 and candidate[diffs[0]] == token[diffs[1]] and candidate[diffs[1]] == token[diffs[0]]:
-            return "transposition"
-        if len(diffs) == 1:
-            a, b = token[diffs[0]], candidate[diffs[0]]
-            if a in _VOWELS and b in _VOWELS:
-                return "vowel swap"
-            if b in KEYBOARD.get(a, ""):
-                return "keyboard neighbour"
-            if (ord(a) ^ ord(b)).bit_count() == 1:
-                return "bitsquat"
-            return "replacement"
-    return "edit"
+def _edge(text: str, index: int) -> bool:
+    return index < 0 or index >= len(text) or not text[index].isalpha()
 
 
-def allowed_edits(token: str) -> int:
-    if len(token) >= 9:
-        return 2
-    if len(token) >= MIN_FUZZY_TOKEN:
-        return 1
-    return 0
+@dataclass(slots=True)
+class _Evidence:
+    """What one name has shown so far: signals, the brands they point to, the text the brand covers."""
+
+    signals: list[Signal]
+    brands: list[Brand]
+    lures: list[Lure]
+    brand_span: tuple[int, int] | None = None  # in the label that lure words are searched in
+
+    def add(self, signal: Signal, brand: Brand | None = None) -> None:
+        self.signals.append(signal)
+        if brand is not None and brand not in self.brands:
+            self.brands.append(brand)
 
 
 class DomainHeuristics:
@@ -116,206 +93,364 @@ class DomainHeuristics:
         self.index = index
         self.lexicon = lexicon
         self.confusables = confusables
-        self._short_lure = {w for w in lexicon.lure if len(w) < 4}
-        long_lure = sorted((w for w in lexicon.lure if len(w) >= 4), key=lambda w: (-len(w), w))
-        self._lure_pattern = re.compile("|".join(map(re.escape, long_lure))) if long_lure else None
+        # Brand tokens and lure words in one trie: one regex pass per label finds both.
+        self._pattern = trie_pattern({*index.search_tokens, *lexicon.lures})
+        self._scans: dict[str, _Scan] = {}
 
-    # brand signals ---------------------------------------------------------------------------------
-    def _whole_label(self, name: DomainName, unicode_label: str, skeleton: str) -> BrandHit | None:
-        flat = skeleton.replace("-", "")
-        tokens = self.index.label_tokens
-        hit = tokens.get(flat)
-        if hit is not None:
-            if unicode_label != name.label and unicode_label.replace("-", "") != hit.token:
-                subs = self.confusables.substitutions(unicode_label)
-                shown = ", ".join(f"{_script_word(c)} '{c}' for '{a}'" for c, a in subs[:3]) or "lookalike letters"
-                detail = f"{shown} in {unicode_label}: reads as {hit.token} ({hit.brand.name})"
-                return BrandHit(Signal("homoglyph", W_HOMOGLYPH, detail), hit)
-            if "-" in skeleton:
-                detail = f"{name.label} is {hit.token} ({hit.brand.name}) with hyphens added"
-                return BrandHit(Signal("typosquat", W_HYPHENATED, detail), hit)
-            detail = f"{hit.token} ({hit.brand.name}) under .{name.suffix}, not its official domain"
-            return BrandHit(Signal("tld_swap", W_TLD_SWAP, detail), hit)
-        if _HAS_DIGIT.search(flat):
-            for reading in undigit_variants(flat):
-                if reading in tokens:
-                    hit = tokens[reading]
-                    swapped = ", ".join(
-                        f"'{d}' for '{reading[i]}'" for i, d in enumerate(flat) if d.isdigit() and reading[i] != d
-                    )
-                    detail = f"digits for letters ({swapped}) in {name.label}: reads as {hit.token} ({hit.brand.name})"
-                    return BrandHit(Signal("homoglyph", W_DIGIT_LOOKALIKE, detail), hit)
-        return self._typo(flat, name.label, whole=True)
-
-    def _typo(self, text: str, shown: str, *, whole: bool) -> BrandHit | None:
-        best: tuple[int, BrandToken] | None = None
-        for candidate, distance in self.index.fuzzy_candidates(text):
-            limit = allowed_edits(candidate)
-            if limit == 0 or distance > limit:
-                continue
-            if not whole and len(candidate) < MIN_PART_TYPO_TOKEN:
-                continue
-            if len(candidate) < SHORT_TYPO_TOKEN and text[:1] != candidate[:1]:
-                continue
-            if best is None or distance < best[0]:
-                best = (distance, self.index.label_tokens[candidate])
-        if best is None or best[0] == 0:
-            return None
-        distance, hit = best
-        kind = edit_kind(text, hit.token) if distance == 1 else f"{distance} edits"
-        edits = "1 edit" if distance == 1 else f"{distance} edits"
-        where = "" if whole else f" inside {shown}"
-        detail = f"{text} is {edits} from {hit.token} ({hit.brand.name}: {kind}){where}"
-        weight = W_TYPO_1 if distance == 1 else W_TYPO_2
-        return BrandHit(Signal("typosquat", weight, detail), hit)
-
-    def _combo(self, label_skeleton: str, shown: str) -> BrandHit | None:
-        pattern = self.index.substring_pattern
-        if pattern is None:
-            return None
-        for match in pattern.finditer(label_skeleton):
-            token = match.group(0)
-            if token == label_skeleton.replace("-", ""):
-                continue  # the whole label: handled as tld swap / homoglyph
-            hit = self.index.substring_tokens[token]
-            before = label_skeleton[match.start() - 1] if match.start() > 0 else "-"
-            after = label_skeleton[match.end()] if match.end() < len(label_skeleton) else "-"
-            delimited = not before.isalpha() or not after.isalpha()
-            if not delimited and len(token) < MIN_EMBEDDED_TOKEN:
-                continue
-            weight = W_COMBO_DELIMITED if delimited else W_COMBO_EMBEDDED
-            detail = f"brand token '{token}' ({hit.brand.name}) in {shown}"
-            return BrandHit(Signal("combosquat", weight, detail), hit)
-        # a typo of a brand token as one hyphen- or digit-separated part: gosusllugi-pay
-        for part in _PARTS.findall(label_skeleton):
-            if part != label_skeleton and len(part) >= MIN_FUZZY_TOKEN:
-                typo = self._typo(part, shown, whole=False)
-                if typo is not None:
-                    signal = Signal("combosquat", typo.signal.weight - 10, typo.signal.detail)
-                    return BrandHit(signal, typo.token)
-        return None
-
-    def _in_subdomain(self, name: DomainName, unicode_sub: str) -> BrandHit | None:
-        if not name.subdomain:
-            return None
-        official = self.index.official_pattern
-        if official is not None:
-            for match in official.finditer(name.ascii):
-                end = match.end()
-                if match.start() > 0 and name.ascii[match.start() - 1] not in ".-":
-                    continue
-                rest = name.ascii[end:]
-                if rest and rest[0] in ".-" and not name.ascii.endswith("." + match.group(0)):
-                    brand = self.index.official[match.group(0)]
-                    detail = f"official domain {match.group(0)} ({brand.name}) inside {name.unicode}"
-                    token = BrandToken(match.group(0), brand)
-                    return BrandHit(Signal("subdomain_abuse", W_OFFICIAL_IN_SUBDOMAIN, detail), token)
-        skeleton = self.confusables.skeleton(unicode_sub).lower()
-        pattern = self.index.substring_pattern
-        if pattern is not None:
-            for match in pattern.finditer(skeleton):
-                before = skeleton[match.start() - 1] if match.start() > 0 else "."
-                after = skeleton[match.end()] if match.end() < len(skeleton) else "."
-                if len(match.group(0)) < MIN_EMBEDDED_TOKEN and before.isalpha() and after.isalpha():
-                    continue
-                hit = self.index.substring_tokens[match.group(0)]
-                detail = f"brand token '{hit.token}' ({hit.brand.name}) in the subdomains of {name.registered}"
-                return BrandHit(Signal("subdomain_abuse", W_TOKEN_IN_SUBDOMAIN, detail), hit)
-        return None
-
-    # supporting signals ---------------------------------------------------------------------------
-    def lure_words(self, text: str, brand_token: str | None) -> list[str]:
-        found: list[str] = []
-        for part in _SPLIT.split(text):
-            if not part:
-                continue
-            if brand_token:
-                part = part.replace(brand_token, " ")  # noqa: PLW2901 - the rest of the part is what counts
-            for piece in part.split():
-                if piece in self.lexicon.lure or piece in self._short_lure:
-                    found.append(piece)
-                elif self._lure_pattern is not None and len(piece) >= 4:
-                    found.extend(m.group(0) for m in self._lure_pattern.finditer(piece) if _edge(m, piece))
-        return list(dict.fromkeys(found))
-
-    # the whole analysis ----------------------------------------------------------------------------
     def signals(self, name: DomainName) -> tuple[list[Signal], Category | None]:
-        if name.unicode == name.ascii:  # the common case: nothing to decode or unconfuse
-            unicode_label, unicode_sub, skeleton = name.label, name.subdomain, name.label
-        else:
-            unicode_labels = name.unicode.split(".")
-            suffix_count = name.suffix.count(".") + 1
-            unicode_label = unicode_labels[-suffix_count - 1] if len(unicode_labels) > suffix_count else name.label
-            unicode_sub = ".".join(unicode_labels[: -suffix_count - 1])
-            skeleton = self.confusables.skeleton(unicode_label).lower()
-        signals: list[Signal] = []
-
-        hit = (
-            self._in_subdomain(name, unicode_sub)
-            if name.subdomain and self.index.official_pattern is not None
-            else None
-        )
-        if hit is None or hit.signal.weight < W_OFFICIAL_IN_SUBDOMAIN:
-            label_hit = self._whole_label(name, unicode_label, skeleton) or self._combo(skeleton, name.unicode)
-            if label_hit is not None and (hit is None or label_hit.signal.weight >= hit.signal.weight):
-                hit = label_hit
-        if hit is not None:
-            signals.append(hit.signal)
-
-        mixed = scripts(unicode_label) if not unicode_label.isascii() else set()
-        if len(mixed) > 1:
-            signals.append(
+        ev = _Evidence([], [], [])
+        label = name.label
+        lure_text = label
+        # An official domain can only be written into the left of a name that has subdomains.
+        embedded = self.index.embedded_official(name.ascii, len(name.subdomain)) if name.subdomain else None
+        if embedded is not None:
+            domain, brand = embedded
+            ev.add(
                 Signal(
-                    "mixed_scripts",
-                    W_MIXED_SCRIPTS,
-                    f"{' and '.join(s.title() for s in sorted(mixed))} letters mixed in {unicode_label}",
-                )
+                    "subdomain_abuse",
+                    EMBEDDED_OFFICIAL,
+                    f"official domain {domain} of {brand.name} written into {name.unicode}, "
+                    f"which belongs to {name.registered}",
+                ),
+                brand,
             )
+        if label.startswith("xn--"):
+            lure_text = self._unicode_label(name, ev)
+        else:
+            self._ascii_label(name, ev)
+        if name.subdomain and embedded is None:
+            self._subdomain(name, ev)
+        self._lures(name, lure_text, ev)
+        self._context(name, ev)
+        self._scans.clear()
+        if not ev.signals:
+            return ev.signals, None
+        return ev.signals, self._category(ev)
 
-        whole_label = hit is not None and hit.signal.name in {"homoglyph", "typosquat", "tld_swap"}
-        # the brand itself (exact, typo'd or disguised) is not a lure: count only the other words of the name
-        lure_text = name.subdomain if whole_label else name.ascii.removesuffix("." + name.suffix)
-        lure = self.lure_words(lure_text, hit.token.token if hit else None)
-        category: Category | None = None
-        if hit is not None:
-            category = Category.PHISHING
-            if lure:
-                shown = ", ".join(f"'{w}'" for w in lure[:3])
-                detail = f"brand token '{hit.token.token}' + lure word{'s' if len(lure) > 1 else ''} {shown}"
-                signals.append(Signal("brand_with_lure", W_BRAND_WITH_LURE, detail))
-        elif lure:
-            weight = min(W_LURE_MAX_ALONE, W_LURE_EACH * len(lure))
-            signals.append(Signal("lure_words", weight, f"scam vocabulary in the name: {', '.join(lure[:4])}"))
-            themes = Counter(self.lexicon.lure.get(w, "") for w in lure)
-            if themes.get("investment", 0) >= max(themes.values()):
-                category = Category.INVESTMENT_SCAM
+    # the registered label --------------------------------------------------------------------------
+    def _ascii_label(self, name: DomainName, ev: _Evidence) -> None:
+        label = name.label
+        if self._exact(name, label, ev):
+            return
+        matches = self._scan(label).brands
+        if matches:
+            typo = self._best_typo(label) if matches[0].end - matches[0].start < len(label) else None
+            # `halykbnk` holds the keyword `halyk` but is a typo of the longer `halykbank`: say so.
+            if typo is not None and len(typo.token.token) > len(matches[0].token.token):
+                self._typo(label, typo, ev)
+            else:
+                self._token(label, matches[0], ev)
+            return
+        if _DIGIT.search(label) or "rn" in label:
+            for reading in self._readings(label):
+                if reading != label and self._lookalike(label, reading, ev, unicode=False):
+                    return
+        typo = self._best_typo(label)
+        if typo is not None:
+            self._typo(label, typo, ev)
 
-        top = name.suffix.rsplit(".", 1)[-1]
-        if top in self.lexicon.risky_tlds or name.suffix in self.lexicon.risky_tlds:
-            signals.append(Signal("risky_tld", W_RISKY_TLD, f".{name.suffix} is a suffix often used for abuse"))
-        platform = self.lexicon.platform_of(name.registered, name.suffix)
-        if platform is not None:
-            signals.append(Signal("shared_platform", W_PLATFORM, f"on {platform[0]} ({platform[1]})"))
-        if hit is not None and _looks_random(name.label):
-            signals.append(Signal("random_label", W_RANDOM_LABEL, f"{name.label} looks machine-generated"))
-        return signals, category
+    def _readings(self, label: str) -> list[str]:
+        """How a label with lookalike characters reads: its UTS #39 skeleton, then the lexicon's digit readings."""
+        readings = [self.confusables.skeleton(label)]
+        for choice in (0, -1):
+            table = {ord(k): v[choice] for k, v in self.lexicon.lookalikes.items()}
+            reading = label.translate(table)
+            if reading not in readings:
+                readings.append(reading)
+        return readings
 
+    def _unicode_label(self, name: DomainName, ev: _Evidence) -> str:
+        """Homoglyphs, mixed scripts and Cyrillic spellings of an IDN label; returns the text for lure words."""
+        ulabel = name.unicode.split(".")[len(name.labels) - len(name.suffix.split(".")) - 1]
+        imitations = self.confusables.imitations(ulabel)
+        found = scripts(ulabel)
+        # Latin mixed with Japanese is ordinary; mixed with letters that imitate Latin ones is the attack.
+        if len(found) > 1 and "LATIN" in found and any(not ch.isascii() for ch, _ in imitations):
+            listed = " and ".join(s.capitalize() for s in found)
+            ev.add(Signal("mixed_scripts", MIXED_SCRIPT, f"{listed} letters mixed in {ulabel}"))
+        skeleton = self.confusables.skeleton(ulabel)
+        if skeleton != ulabel and self._lookalike(ulabel, skeleton, ev, unicode=True):
+            return skeleton
+        matches = self._scan(ulabel).brands
+        if matches:
+            self._token(ulabel, matches[0], ev)
+            return ulabel
+        latin = self.lexicon.transliterate(ulabel)
+        if latin == ulabel:
+            return ulabel
+        if latin in self.index.label_tokens:
+            token = self.index.label_tokens[latin]
+            ev.add(
+                Signal(
+                    "transliterated_brand",
+                    TRANSLITERATED,
+                    f"{ulabel} is {token.token} ({token.brand.name}) spelt in Cyrillic",
+                ),
+                token.brand,
+            )
+            ev.brand_span = (0, len(latin))
+            return latin
+        matches = self._scan(latin).brands
+        if matches:
+            m = matches[0]
+            ev.add(
+                Signal(
+                    "transliterated_brand",
+                    TRANSLITERATED,
+                    f"{ulabel} reads {latin}: brand token '{m.token.token}' ({m.token.brand.name}) spelt in Cyrillic",
+                ),
+                m.token.brand,
+            )
+            ev.brand_span = (m.start, m.end)
+            return latin
+        if latin.isascii():
+            typo = self._best_typo(latin)
+            if typo is not None:
+                self._typo(latin, typo, ev, shown=ulabel)
+        return latin
 
-def _edge(match: re.Match[str], piece: str) -> bool:
-    """A lure word inside a compound counts only at its start or end: 'customersupport', not 'ascension'."""
-    return match.start() == 0 or match.end() == len(piece)
+    def _exact(self, name: DomainName, label: str, ev: _Evidence) -> bool:
+        token = self.index.label_tokens.get(label) or self.index.label_tokens.get(label.replace("-", ""))
+        if token is None:
+            return False
+        where = f"as a tenant of the shared platform {name.suffix}" if name.private_suffix else f"under .{name.suffix}"
+        official = ", ".join(token.brand.domains) or "no official domain"
+        ev.add(
+            Signal("tld_swap", TLD_SWAP, f"{label} is {token.brand.name}'s name ({official}) {where}"),
+            token.brand,
+        )
+        ev.brand_span = (0, len(label))
+        return True
 
+    def _token(self, label: str, match: TokenMatch, ev: _Evidence) -> None:
+        token = match.token
+        # A short token is weaker evidence unless it stands alone as a part of the label (`egov-pay`).
+        whole_part = _edge(label, match.start - 1) and _edge(label, match.end)
+        weight = BRAND_TOKEN if len(token.token) > SHORT_SEARCH_TOKEN or whole_part else SHORT_BRAND_TOKEN
+        ev.add(
+            Signal("combosquat", weight, f"brand token '{token.token}' ({token.brand.name}) in {label}"),
+            token.brand,
+        )
+        ev.brand_span = (match.start, match.end)
 
-def _script_word(ch: str) -> str:
-    found = scripts(ch)
-    return next(iter(found)).title() if found else "lookalike"
+    def _lookalike(self, shown: str, skeleton: str, ev: _Evidence, *, unicode: bool) -> bool:
+        """A label whose skeleton is, or contains, a brand token: `paypa1`, `paypa1-login`."""
+        if len(shown) == len(skeleton):
+            imitations = list(dict.fromkeys((a, b) for a, b in zip(shown, skeleton, strict=True) if a != b))
+        else:  # a sequence stood for one letter (`rn` for `m`)
+            imitations = self.confusables.imitations(shown)
+        how = ", ".join(f"{describe(ch)} for '{target}'" for ch, target in imitations) or "lookalike characters"
+        token = self.index.label_tokens.get(skeleton)
+        exact_weight, inside_weight = (
+            (HOMOGLYPH, HOMOGLYPH_INSIDE) if unicode else (ASCII_LOOKALIKE, ASCII_LOOKALIKE_INSIDE)
+        )
+        if token is not None:
+            ev.add(
+                Signal("homoglyph", exact_weight, f"{how} in {shown}: it reads {token.token} ({token.brand.name})"),
+                token.brand,
+            )
+            ev.brand_span = (0, len(skeleton))
+            return True
+        matches = self._scan(skeleton).brands
+        if not matches:
+            return False
+        m = matches[0]
+        ev.add(
+            Signal(
+                "homoglyph",
+                inside_weight,
+                f"{how} in {shown}: it reads {skeleton}, with brand token '{m.token.token}' ({m.token.brand.name})",
+            ),
+            m.token.brand,
+        )
+        ev.brand_span = (m.start, m.end)
+        return True
 
+    def _best_typo(self, text: str) -> FuzzyMatch | None:
+        """A typo of a brand token: the whole label, without hyphens, or one of its parts."""
+        candidates = [text]
+        if "-" in text:
+            candidates.append(text.replace("-", ""))
+        whole = len(candidates)
+        if not text.isalpha():
+            candidates.extend(p for p in _SEPARATORS.split(text) if len(p) >= MIN_SEGMENT and p != text)
+        candidates.extend(r for r in self._without_lures(text) if r not in candidates)
+        best: FuzzyMatch | None = None
+        for i, candidate in enumerate(candidates):
+            match = self.index.fuzzy(candidate)
+            # A part of a label shorter than a short token is usually a word (`cloud` in `a3cloud`
+            # is not `icloud`); a whole label that short is still a typo.
+            if match is not None and i >= whole and len(candidate) < len(match.token.token) <= SHORT_TOKEN:
+                continue
+            if match is not None and (best is None or match.rank < best.rank):
+                best = match
+        return best
 
-def _looks_random(label: str) -> bool:
-    letters = [c for c in label if c.isalnum()]
-    if len(letters) < 12:
-        return False
-    counts = Counter(letters)
-    entropy = -sum(n / len(letters) * math.log2(n / len(letters)) for n in counts.values())
-    digits = sum(c.isdigit() for c in letters) / len(letters)
-    return entropy > 3.5 and digits > 0.15
+    def _typo(self, text: str, typo: FuzzyMatch, ev: _Evidence, shown: str | None = None) -> None:
+        weight = TYPO_TYPICAL if typo.typical else TYPO_OTHER
+        where = "" if typo.candidate == text else f" in {shown or text}"
+        ev.add(
+            Signal(
+                "typosquat", weight, f"{typo.candidate}{where}: {describe_edits(list(typo.edits), typo.token.token)}"
+            ),
+            typo.token.brand,
+        )
+        start = text.find(typo.candidate)
+        ev.brand_span = (start, start + len(typo.candidate)) if start >= 0 else None
+
+    # subdomains ------------------------------------------------------------------------------------
+    def _subdomain(self, name: DomainName, ev: _Evidence) -> None:
+        sub = name.subdomain
+        matches = [m for m in self._scan(sub).brands if m.token.brand not in ev.brands]
+        if matches:
+            m = matches[0]
+            ev.add(
+                Signal(
+                    "subdomain_abuse",
+                    BRAND_IN_SUBDOMAIN,
+                    f"brand token '{m.token.token}' ({m.token.brand.name}) in the subdomain {sub} of {name.registered}",
+                ),
+                m.token.brand,
+            )
+            return
+        for part in sub.split("."):
+            if len(part) < MIN_SEGMENT or part.startswith("xn--"):
+                continue
+            match = self.index.fuzzy(part) or self.index.fuzzy(part.replace("-", ""))
+            # Bit flips happen in the registered name resolvers ask for, not in a subdomain someone typed.
+            if (
+                match is not None
+                and match.token.brand not in ev.brands
+                and "bitsquat" not in {e.kind for e in match.edits}
+            ):
+                ev.add(
+                    Signal(
+                        "subdomain_abuse",
+                        TYPO_IN_SUBDOMAIN,
+                        f"{part} in the subdomain of {name.registered}: "
+                        f"{describe_edits(list(match.edits), match.token.token)}",
+                    ),
+                    match.token.brand,
+                )
+                return
+
+    # lure words ------------------------------------------------------------------------------------
+    def _scan(self, text: str) -> _Scan:
+        """Brand tokens (longest first) and lexicon words in `text`; computed once per text and name."""
+        scan = self._scans.get(text)
+        if scan is not None:
+            return scan
+        scan = _Scan([], [])
+        if self._pattern is not None:
+            tokens = self.index.search_tokens
+            for m in self._pattern.finditer(text):
+                word = m.group()
+                start, end = m.span()
+                token = tokens.get(word)
+                if token is not None and (len(word) > SHORT_SEARCH_TOKEN or _edge(text, start - 1) or _edge(text, end)):
+                    scan.brands.append(TokenMatch(token, start, end))
+                elif word in self.lexicon.lures:
+                    scan.lures.append((word, start, end))
+            scan.brands.sort(key=lambda t: (t.start - t.end, t.start))
+        self._scans[text] = scan
+        return scan
+
+    def _find_lures(self, text: str, span: tuple[int, int] | None) -> list[tuple[Lure, int, int]]:
+        """Lure words aligned with a part of `text`: a whole part, or the start or end of one.
+
+        Parts are separated by hyphens, dots, digits and the brand token itself, so `kaspibonus` and
+        `kaspi-bonus` both show `bonus`, while `win` is not read into `windows`.
+        """
+        hits = self._scan(text).lures
+        if not hits:
+            return []
+        bounds = () if span is None else span
+        found: list[tuple[Lure, int, int]] = []
+        for word, start, end in hits:
+            if span is not None and start < span[1] and end > span[0]:
+                continue
+            left = start == 0 or start in bounds or not text[start - 1].isalpha()
+            right = end == len(text) or end in bounds or not text[end].isalpha()
+            if (left and right) or ((left or right) and end - start >= MIN_LURE_INSIDE):
+                found.append((self.lexicon.lures[word], start, end))
+        return found
+
+    def _without_lures(self, text: str) -> list[str]:
+        """The parts of `text` left once lure words are cut out: where a typo'd brand hides (`kasplbonus`)."""
+        found = self._find_lures(text, None)
+        if not found:
+            return []
+        pieces, last = [], 0
+        for _lure, start, end in found:
+            if start >= last:
+                pieces.append(text[last:start])
+                last = end
+        pieces.append(text[last:])
+        return [p for piece in pieces for p in _SEPARATORS.split(piece) if len(p) >= MIN_SEGMENT]
+
+    def _lures(self, name: DomainName, label_text: str, ev: _Evidence) -> None:
+        lures: list[Lure] = [lure for lure, _, _ in self._find_lures(label_text, ev.brand_span)]
+        if name.subdomain:
+            lures.extend(lure for lure, _, _ in self._find_lures(name.subdomain, None))
+        unique: list[Lure] = []
+        for lure in lures:
+            if all(lure.word != u.word for u in unique):
+                unique.append(lure)
+        if not unique:
+            return
+        unique.sort(key=lambda lure: lure.strength is not Strength.STRONG)
+        ev.lures = unique
+        words = ", ".join(f"'{lure.word}'" for lure in unique)
+        noun = "lure word" if len(unique) == 1 else "lure words"
+        if ev.brands:
+            first = LURE_STRONG if unique[0].strength is Strength.STRONG else LURE_WEAK
+            weight = min(LURE_CAP, first + LURE_EACH_MORE * (len(unique) - 1))
+            brand = ev.brands[0]
+            ev.add(Signal("brand_with_lure", weight, f"{brand.name} impersonation + {noun} {words}"))
+        else:
+            weight = min(
+                LURE_ALONE_CAP,
+                sum(LURE_ALONE_STRONG if lure.strength is Strength.STRONG else LURE_ALONE_WEAK for lure in unique),
+            )
+            ev.add(Signal("lure_words", weight, f"{noun} {words} (no brand)"))
+
+    # context ---------------------------------------------------------------------------------------
+    def _context(self, name: DomainName, ev: _Evidence) -> None:
+        suffix = name.suffix
+        platforms = self.lexicon.platforms
+        # A platform is a private suffix (tenant hosts) or, for shorteners and the like, a registered domain.
+        where = suffix
+        kind = platforms.get(where)
+        if kind is None:
+            where = name.registered
+            kind = platforms.get(where)
+        if kind is not None:
+            ev.add(
+                Signal("shared_platform", SHARED_PLATFORM, f"on {kind} platform {where}: the host is listed, not it")
+            )
+        else:
+            risky = self.lexicon.risky_suffixes
+            top = suffix[suffix.rfind(".") + 1 :]
+            if suffix in risky or top in risky:
+                shown = suffix if suffix in risky else top
+                ev.add(Signal("risky_tld", RISKY_SUFFIX, f".{shown}: cheap registrations, frequent abuse"))
+        label = name.label
+        if (
+            len(label) >= RANDOM_MIN_LENGTH
+            and not label.startswith("xn--")
+            and _DIGIT.search(label)
+            and entropy(label) >= RANDOM_MIN_ENTROPY
+        ):
+            ev.add(Signal("random_label", RANDOM_LABEL, f"{label} looks machine-generated"))
+        hyphens = name.ascii.count("-")
+        if hyphens >= MANY_HYPHENS_COUNT and (hyphens := hyphens - name.ascii.count("xn--") * 2) >= MANY_HYPHENS_COUNT:
+            ev.add(Signal("many_hyphens", MANY_HYPHENS, f"{hyphens} hyphens in {name.ascii}"))
+
+    @staticmethod
+    def _category(ev: _Evidence) -> Category | None:
+        for lure in ev.lures:
+            if lure.category is not None and lure.category is not Category.PHISHING:
+                return lure.category
+        if ev.brands:
+            return Category.BANK_IMPERSONATION if is_bank(ev.brands[0]) else Category.PHISHING
+        return next((lure.category for lure in ev.lures if lure.category is not None), None)
