@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # Debian packages of the real peers the end-to-end tests start: binary=package
 PEERS := unbound=unbound unbound-checkconf=unbound named-checkzone=bind9-utils named-checkconf=bind9-utils \
-	prometheus=prometheus promtool=prometheus dnsmasq=dnsmasq-base
+	prometheus=prometheus promtool=prometheus dnsmasq=dnsmasq-base openssl=openssl
 
 .PHONY: run test lint unit e2e peers venv eval bench clean
 
