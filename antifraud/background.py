@@ -13,6 +13,9 @@ from typing import Any
 
 import aiohttp
 
+from antifraud.adapters.content_lexicon import load_content_lexicon
+from antifraud.content.analysis import PageAnalyser, PageFindings
+from antifraud.content.fetch import CrawlResult
 from antifraud.domain.errors import AntifraudError, InvalidIndicator
 from antifraud.domain.model import IndicatorKey, IndicatorType, ListingState, Signal, Verdict
 from antifraud.domain.normalize import DomainName, normalize_domain
@@ -23,6 +26,8 @@ from antifraud.ports import Clock
 from antifraud.services.center import Center, ReportInput
 from antifraud.settings import Settings
 from antifraud.storage.jobs_sqlite import SqliteDnsHistory, SqliteJobQueue
+from workers.crawl.crawler import Crawler
+from workers.crawl.handler import CRAWL, CrawlHandler, crawl_job, crawl_signals
 from workers.dns.handler import DNS_PROBE, DnsProbeHandler, dns_probe_job
 from workers.dns.lexicon import load_dns_lexicon
 from workers.dns.model import DnsObservation, Registration
@@ -57,6 +62,7 @@ class Background:
     _loops: list[asyncio.Task[None]] = field(default_factory=list)  # timers: cancelled at once
     _pending: set[asyncio.Task[Any]] = field(default_factory=set)
     _stoppers: list[Callable[[], None]] = field(default_factory=list)
+    _exits: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     @property
     def probing(self) -> bool:
@@ -77,6 +83,15 @@ class Background:
             handlers[DNS_PROBE] = DnsProbeHandler(
                 prober, SqliteDnsHistory(self.queue), load_dns_lexicon(self.settings.dns_lexicon_file), self.on_dns
             )
+            crawler = await self._exits.enter_async_context(
+                Crawler(
+                    nameservers=self.settings.nameservers,
+                    allow_networks=self.settings.crawl_allow_networks,
+                    metrics=self.metrics,
+                )
+            )
+            analyser = PageAnalyser(self.center.detector.brands, load_content_lexicon(), self.center.suffixes)
+            handlers[CRAWL] = CrawlHandler(crawler, analyser, self.on_page)
             self.center.on_new_indicator(self.schedule_probe)
             self._loops.append(asyncio.create_task(self._recheck_loop(), name="liveness-rechecks"))
         self.runner = JobRunner(
@@ -124,6 +139,7 @@ class Background:
         await asyncio.gather(*self._pending, return_exceptions=True)
         if self.session is not None:
             await self.session.close()
+        await self._exits.aclose()  # the crawler's session
         if self.queue is not None:
             await self.queue.close()
 
@@ -138,12 +154,21 @@ class Background:
         if not task.cancelled() and task.exception() is not None:
             log.error("scheduling a probe failed: %s", task.exception())
 
-    def schedule_probe(self, key: IndicatorKey, name: DomainName | None) -> None:
-        """A new domain: probe the name as reported (its subdomain may be the phishing host)."""
+    def schedule_probe(self, key: IndicatorKey, name: DomainName | None, url: str | None = None) -> None:
+        """A new domain: probe the name as reported (its subdomain may be the phishing host) and crawl the
+        reported URL, or the site's front page."""
         if key.type is not IndicatorType.DOMAIN or self.queue is None:
             return
         probed = name.ascii if name is not None else key.value
         self._spawn(self.queue.enqueue(dns_probe_job(probed, zone=key.value)))
+        self._spawn(self.queue.enqueue(crawl_job(url or f"http://{probed}/", zone=key.value)))
+
+    async def on_page(self, zone: str, result: CrawlResult, findings: PageFindings | None) -> None:
+        """A crawl finished: the page's signals become evidence; numbers it advertises become linked phones."""
+        phones = [(IndicatorType.PHONE, number, "advertised_on") for number in (findings.phones if findings else ())]
+        await self.center.record_evidence(
+            IndicatorType.DOMAIN, zone, "crawl", crawl_signals(result, findings), links=phones
+        )
 
     async def on_dns(self, observation: DnsObservation, signals: tuple[Signal, ...]) -> None:
         """A DNS probe finished: its signals become evidence; for listed sites it is also a liveness check."""

@@ -176,7 +176,7 @@ class Center:
         self._recent: dict[IndicatorKey, _Recent] = defaultdict(_Recent)
         self._allow: dict[IndicatorKey, AllowRecord] = {}
         self._listeners: list[Callable[[], None]] = []
-        self._new_listeners: list[Callable[[IndicatorKey, DomainName | None], None]] = []
+        self._new_listeners: list[Callable[[IndicatorKey, DomainName | None, str | None], None]] = []
         self._audit_cursor = 0
         # Check answers, valid while nothing changed: gateways ask about the same callers again and again.
         self._epoch = 0
@@ -201,7 +201,7 @@ class Center:
         """Called after every committed change that may alter a published list."""
         self._listeners.append(listener)
 
-    def on_new_indicator(self, listener: Callable[[IndicatorKey, DomainName | None], None]) -> None:
+    def on_new_indicator(self, listener: Callable[[IndicatorKey, DomainName | None, str | None], None]) -> None:
         """Called once for each indicator the center sees for the first time (to schedule probes)."""
         self._new_listeners.append(listener)
 
@@ -262,14 +262,14 @@ class Center:
 
     # state changes -------------------------------------------------------------------------------
     def _record(
-        self, key: IndicatorKey, display: str, now: datetime, name: DomainName | None = None
+        self, key: IndicatorKey, display: str, now: datetime, name: DomainName | None = None, url: str | None = None
     ) -> IndicatorRecord:
         record = self._indicators.get(key)
         if record is None:
             record = IndicatorRecord(key=key, display=display, first_seen=now, state_changed_at=now)
             self._indicators[key] = record
             for listener in self._new_listeners:
-                listener(key, name)
+                listener(key, name, url)
         return record
 
     @staticmethod
@@ -349,7 +349,7 @@ class Center:
                 results.append(exc)
                 self.metrics.report_rejections.labels(exc.code).inc()
                 continue
-            record = self._record(norm.key, norm.display, now, norm.name)
+            record = self._record(norm.key, norm.display, now, norm.name, norm.url)
             recent = self._recent[norm.key]
             recent.add(operator.id, now, window_start)
             distinct = recent.operators(window_start)

@@ -357,10 +357,12 @@ async def test_evidence_never_relists_what_an_analyst_unlisted(center):
 
 async def test_new_indicators_are_announced_once(center, store):
     seen = []
-    center.on_new_indicator(lambda key, name: seen.append((key.value, name.ascii if name else None)))
+    center.on_new_indicator(lambda key, name, url: seen.append((key.value, name.ascii if name else None, url)))
     op = await store.ensure_operator("Kaspi")
-    await center.submit(op, [domain("https://a.new-one.kz/x"), domain("new-one.kz")])
-    assert seen == [("new-one.kz", "a.new-one.kz")]
+    await center.submit(
+        op, [ReportInput(IndicatorType.URL, "https://a.new-one.kz/x", Category.PHISHING), domain("new-one.kz")]
+    )
+    assert seen == [("new-one.kz", "a.new-one.kz", "https://a.new-one.kz/x")]
 
 
 async def test_a_dead_site_leaves_the_list_and_comes_back_when_alive(center, store, clock):

@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from aiohttp import web
 from fakes import FakeClock
 from nameserver import FakeZone, Nameserver
 
@@ -22,9 +24,12 @@ from antifraud.services.center import Center, ReportInput
 from antifraud.settings import DEFAULT_CONFIG_DIR, JobSettings, ProbeSettings, Settings
 from antifraud.storage.sqlite import SqliteStore
 
+PAGES = Path(__file__).resolve().parents[2] / "unit" / "content" / "pages"
+
 
 def zone() -> FakeZone:
     z = FakeZone()
+    z.add("kaspi-shop.kz", "NS", "ns1.test.").add("kaspi-shop.kz", "A", "127.0.0.1")
     z.add("kaspi-bonus.kz", "NS", "ns1.test.").add("kaspi-bonus.kz", "A", "203.0.113.7")
     z.add("login.kaspi-bonus.kz", "A", "203.0.113.7")
     z.add("alive-scam.kz", "NS", "ns1.test.").add("alive-scam.kz", "A", "198.51.100.9")
@@ -39,6 +44,7 @@ async def center_with_background(tmp_path, suffixes):
             db=str(tmp_path / "bg.sqlite3"),
             nameservers=(ns.address,),
             probes=ProbeSettings(dns=True, recheck_hours=24, dead_after_days=0),
+            crawl_allow_networks=("127.0.0.0/8",),  # the phishing page of this test is on loopback
             jobs=JobSettings(concurrency=4, per_domain=2, lease_seconds=5, max_attempts=2),
         )
         store = await SqliteStore(settings.db).open()
@@ -113,3 +119,31 @@ async def test_feed_items_take_the_intake_path_with_their_trust(center_with_back
 
 def center_report(value):
     return ReportInput(IndicatorType.URL, value, Category.PHISHING)
+
+
+@pytest.fixture
+async def phishing_site(aiohttp_server):
+    async def login(_request):
+        return web.Response(text=(PAGES / "kaspi_login_clone.html").read_text(), content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/login", login)
+    return await aiohttp_server(app, host="127.0.0.1")
+
+
+async def test_a_reported_url_is_crawled_and_its_page_confirms_the_impersonation(center_with_background, phishing_site):
+    center, _, store = center_with_background
+    op = await store.ensure_operator("Kaspi")
+    url = f"http://kaspi-shop.kz:{phishing_site.port}/login"
+    await center.submit(op, [ReportInput(IndicatorType.URL, url, Category.BANK_IMPERSONATION)])
+    key = IndicatorKey(IndicatorType.DOMAIN, "kaspi-shop.kz")
+    assert center.get(key).state is ListingState.REVIEW  # a brand token alone: an analyst would have to look
+    await wait_for(lambda: '"crawl"' in center.get(key).evidence_json, "the crawl", timeout=20)
+    await wait_for(lambda: center.get(key).state is ListingState.LISTED, "the page to confirm it")
+    reasons = " | ".join(center.check(IndicatorType.DOMAIN, "kaspi-shop.kz").reasons)
+    assert "password" in reasons.lower()
+    # the numbers the page advertises are phone indicators linked to the site; the bank's own is not
+    linked = {link.target.value for link in await center.links_of(IndicatorType.DOMAIN, "kaspi-shop.kz")}
+    assert {"+77471234567", "+77017654321"} <= linked
+    assert "+77272585965" not in linked
+    assert phishing_site.handler.requests_count >= 1
