@@ -10,7 +10,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 import idna
@@ -27,9 +27,11 @@ DEFAULT_PHONE_REGION = "KZ"
 _LDH_NAME = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
-@dataclass(frozen=True, slots=True)
-class SuffixSplit:
-    """A name split at its public suffix, as a suffix list sees it."""
+class SuffixSplit(NamedTuple):
+    """A name split at its public suffix, as a suffix list sees it.
+
+    A NamedTuple rather than a frozen dataclass: it is built for every name of a feed, and a tuple is
+    built in C (a frozen dataclass pays a Python-level setattr per field)."""
 
     subdomain: str  # labels left of the registrable label, '' if none
     label: str  # the registrable label ('' when the name is itself a suffix)
@@ -41,9 +43,8 @@ class SuffixList(Protocol):
     def split(self, ascii_name: str) -> SuffixSplit: ...
 
 
-@dataclass(frozen=True, slots=True)
-class DomainName:
-    """A normalized host name."""
+class DomainName(NamedTuple):
+    """A normalized host name (a NamedTuple for the same reason as SuffixSplit)."""
 
     ascii: str  # lower-case, punycode, no trailing dot
     unicode: str  # the display form of an IDN (same as ascii otherwise)
