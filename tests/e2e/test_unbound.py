@@ -146,3 +146,6 @@ def test_a_reported_and_decided_lookalike_is_blocked_by_a_real_unbound(tmp_path)
             proc.terminate()
             output, _ = proc.communicate(timeout=10)
         assert "rpz: applied" in output
+        # the key Unbound carried in its URL never reaches the center's log
+        assert isp not in center.logs()
+        assert isp.split("_")[2] not in center.logs()
