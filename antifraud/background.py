@@ -207,6 +207,7 @@ class Background:
         for source, reports in by_source.items():
             operator = await self.center.store.ensure_operator(f"feed:{source}")
             await self.center.submit(operator, reports)
+            self.metrics.feed_items.labels(source).inc(len(reports))
 
     def is_suspicious(self, name: str) -> bool:
         """Certificate-transparency names are scored lexically first; only the suspicious become jobs."""

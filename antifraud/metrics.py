@@ -89,6 +89,12 @@ class Metrics:
         self.disputes = Counter("antifraud_disputes", "False-positive claims received", ["type"], registry=r)
         # crawlers and jobs (issue 5)
         self.crawl_fetches = Counter("antifraud_crawl_fetches", "Crawler fetches by outcome", ["outcome"], registry=r)
+        self.feed_items = Counter(
+            "antifraud_feed_items",
+            "Items a configured feed submitted to intake (new since its previous poll), by feed",
+            ["feed"],
+            registry=r,
+        )
         self.jobs = Gauge("antifraud_jobs", "Jobs in the store by kind and state", ["kind", "state"], registry=r)
         self.job_runs = Counter(
             "antifraud_job_runs", "Job executions by kind and outcome", ["kind", "outcome"], registry=r

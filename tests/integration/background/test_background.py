@@ -112,6 +112,7 @@ async def test_feed_items_take_the_intake_path_with_their_trust(center_with_back
     record = center.get(IndicatorKey(IndicatorType.DOMAIN, "halyk-bonus.kz"))
     assert record is not None
     assert "partner-feed feed (trust 90)" in record.signals_json
+    assert center.metrics.registry.get_sample_value("antifraud_feed_items_total", {"feed": "partner-feed"}) == 1
     assert record.state is ListingState.LISTED  # brand token + lure word, and a trusted feed
     assert background.is_suspicious("kaspi-login-secure.top")
     assert not background.is_suspicious("weather.kz")
