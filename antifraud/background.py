@@ -183,7 +183,10 @@ class Background:
         interval = self.settings.probes.recheck_hours * 3600
         while True:
             await asyncio.sleep(interval)
-            await self.recheck_listed()
+            try:
+                await self.recheck_listed()
+            except Exception:  # one failure (a busy database) must not end the re-probes for good
+                log.exception("scheduling liveness re-probes failed; trying again in %.0f h", interval / 3600)
 
     async def recheck_listed(self) -> int:
         """Enqueue a DNS probe of every listed domain (deduplicated: one waiting probe per name)."""

@@ -186,7 +186,11 @@ async def _with_center(settings: Settings, args: argparse.Namespace) -> int:
                 parts.metrics,
                 center.clock,
             )
-            outcome = await publisher.publish(force=True) if args.force else await _publish_once(publisher)
+            if args.force:
+                await publisher.load_last()  # compare with what consumers hold, not with an empty list
+                outcome = await publisher.publish(force=True)
+            else:
+                outcome = await _publish_once(publisher)
             sys.stderr.write(f"{outcome.status}: version {outcome.version} {outcome.reason}\n".rstrip() + "\n")
             return 0 if outcome.status != "held" else 3
         if args.command == "import":
@@ -195,9 +199,7 @@ async def _with_center(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _publish_once(publisher: Any) -> Any:
-    await publisher.start()
-    if publisher.state is None:
-        return await publisher.publish()
+    await publisher.start()  # rewrites the last version's files, then publishes what changed since
     return await publisher.publish()
 
 

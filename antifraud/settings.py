@@ -168,7 +168,9 @@ def _parse_nameservers(text: str, name: str) -> tuple[str, ...]:
     return tuple(servers)
 
 
-def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(  # noqa: C901 - one step per source of settings, in order of precedence
+    path: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
     """Read the TOML file (default config/antifraud.toml) and apply the ANTIFRAUD_* overrides."""
     env = os.environ if environ is None else environ
     config_path = path or DEFAULT_CONFIG
@@ -186,6 +188,10 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         p = Path(value)
         return p if p.is_absolute() else base_dir / p
 
+    def db_location(value: str) -> str:
+        # a DSN is not a path: leave it as written
+        return value if value.startswith(("postgresql://", "postgres://")) else str(rel(value))
+
     sections = {
         "policy": PolicySettings,
         "scoring": ScoringSettings,
@@ -200,7 +206,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     paths = data.get("paths", {})
     defaults = Settings()
     settings = Settings(
-        db=str(rel(data.get("storage", {}).get("db", defaults.db))),
+        db=db_location(str(data.get("storage", {}).get("db", defaults.db))),
         blocklist_dir=rel(paths.get("blocklist_dir", str(defaults.blocklist_dir))),
         brands_file=rel(paths["brands"]) if "brands" in paths else defaults.brands_file,
         lexicon_file=rel(paths["lexicon"]) if "lexicon" in paths else defaults.lexicon_file,

@@ -5,7 +5,6 @@ pull API. A publication that would change too much of a list at once is held for
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,7 +28,11 @@ class Published:
     version: int
     generated_at: datetime
     lists: Mapping[str, RenderedList]
-    values: Mapping[ListKind, frozenset[str]]
+    entries: Mapping[ListKind, Mapping[str, ListEntry]]  # value -> entry as published
+
+    @property
+    def values(self) -> dict[ListKind, frozenset[str]]:
+        return {kind: frozenset(items) for kind, items in self.entries.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,38 +75,53 @@ class Publisher:
         self._wakeup.set()
 
     # start-up ------------------------------------------------------------------------------------
+    async def load_last(self) -> None:
+        """Rebuild the last published version (its entries, from the recorded changes) without writing.
+
+        Every later publication is compared with it: what the consumers hold, not an empty list."""
+        last = await self.store.last_publication()
+        if last is None:
+            return
+        entries = {kind: await self._published_entries(kind, last.version) for kind in ListKind}
+        snapshot = Snapshot(
+            last.version,
+            last.created_at,
+            tuple(sorted(entries[ListKind.DOMAINS].values(), key=lambda e: e.value)),
+            tuple(sorted(entries[ListKind.PHONES].values(), key=lambda e: e.value)),
+        )
+        rendered = await asyncio.to_thread(render_all, snapshot, self.formats)
+        self.state = Published(last.version, last.created_at, rendered, entries)
+        self.center.published_version = last.version
+        self._export(snapshot)
+
     async def start(self) -> None:
-        """Serve the last published version, or publish one if the state moved on since."""
+        """Serve the last published version (its files rewritten, in case they were lost), then publish
+        what changed since, if anything; the first start ever publishes version 1."""
         if self.directory.exists():
             await asyncio.to_thread(remove_stale_temporaries, self.directory)  # a crashed writer's leftovers
-        last = await self.store.last_publication()
-        if last is not None:
-            values = {kind: await self._published_values(kind, last.version) for kind in ListKind}
-            current = {kind: frozenset(e.value for e in self.center.listed_entries(kind)) for kind in ListKind}
-            if values == current:
-                snapshot = Snapshot(
-                    last.version,
-                    last.created_at,
-                    self.center.listed_entries(ListKind.DOMAINS),
-                    self.center.listed_entries(ListKind.PHONES),
-                )
-                rendered = await self._write(snapshot)
-                self.state = Published(last.version, last.created_at, rendered, values)
-                self.center.published_version = last.version
-                self._export(snapshot)
-                return
-        await self.publish(force=last is None)
+        await self.load_last()
+        if self.state is None:
+            await self.publish(force=True)
+            return
+        snapshot = Snapshot(
+            self.state.version,
+            self.state.generated_at,
+            tuple(sorted(self.state.entries[ListKind.DOMAINS].values(), key=lambda e: e.value)),
+            tuple(sorted(self.state.entries[ListKind.PHONES].values(), key=lambda e: e.value)),
+        )
+        await asyncio.to_thread(write_publication, self.directory, snapshot, self.state.lists)
+        await self.publish()
 
-    async def _published_values(self, kind: ListKind, version: int) -> frozenset[str]:
-        present: set[str] = set()
+    async def _published_entries(self, kind: ListKind, version: int) -> dict[str, ListEntry]:
+        present: dict[str, ListEntry] = {}
         for v, change in await self.store.changes_since(kind.value, 0):
             if v > version:
                 break
-            if change.added:
-                present.add(change.value)
+            if change.added and change.entry is not None:
+                present[change.value] = change.entry
             else:
-                present.discard(change.value)
-        return frozenset(present)
+                present.pop(change.value, None)
+        return present
 
     # the loop ------------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -135,8 +153,14 @@ class Publisher:
             now = self.clock.now()
             entries = {kind: self.center.listed_entries(kind) for kind in ListKind}
             values = {kind: frozenset(e.value for e in entries[kind]) for kind in ListKind}
-            previous = self.state.values if self.state else {kind: frozenset() for kind in ListKind}
-            if self.state is not None and values == previous and not force:
+            published: Mapping[ListKind, Mapping[str, ListEntry]] = (
+                self.state.entries if self.state else {kind: {} for kind in ListKind}
+            )
+            previous = {kind: frozenset(published[kind]) for kind in ListKind}
+            # an entry whose category, score or expiry changed is published again, as an update
+            changed = {kind: [e for e in entries[kind] if published[kind].get(e.value) != e] for kind in ListKind}
+            removed = {kind: sorted(previous[kind] - values[kind]) for kind in ListKind}
+            if self.state is not None and not force and not any(changed.values()) and not any(removed.values()):
                 return Outcome("unchanged", self.state.version)
             if not force:
                 for kind in ListKind:
@@ -151,11 +175,11 @@ class Publisher:
                         return await self._hold(kind, verdict, now)
             version = await self.store.next_version()
             snapshot = Snapshot(version, now, entries[ListKind.DOMAINS], entries[ListKind.PHONES])
-            rendered = await self._write(snapshot)
+            rendered = await asyncio.to_thread(render_all, snapshot, self.formats)
             changes = {
                 kind.value: [
-                    *(ListChange(e.value, added=True, entry=e) for e in entries[kind] if e.value not in previous[kind]),
-                    *(ListChange(v, added=False, entry=None) for v in sorted(previous[kind] - values[kind])),
+                    *(ListChange(e.value, added=True, entry=e) for e in changed[kind]),
+                    *(ListChange(v, added=False, entry=None) for v in removed[kind]),
                 ]
                 for kind in ListKind
             }
@@ -167,7 +191,10 @@ class Publisher:
                 "published",
                 "forced by an analyst" if force and self.held else "",
             )
+            # the version is committed before any file carries it: a crash in between leaves files of
+            # the previous version, rewritten at the next start, never two different lists under one serial
             await self.store.record_publication(record, changes)
+            await asyncio.to_thread(write_publication, self.directory, snapshot, rendered)
             if self.held is not None:
                 await self.store.apply(
                     ChangeSet(
@@ -187,9 +214,11 @@ class Publisher:
             self.held = None
             for kind in ListKind:
                 self.metrics.publication_held.labels(kind.value).set(0)
-            self.state = Published(version, now, rendered, values)
+            self.state = Published(
+                version, now, rendered, {kind: {e.value: e for e in entries[kind]} for kind in ListKind}
+            )
             await self.center.mark_published(
-                version, {kind: [c.value for c in changes[kind.value] if c.added] for kind in ListKind}
+                version, {kind: [e.value for e in changed[kind] if e.value not in previous[kind]] for kind in ListKind}
             )
             self._export(snapshot)
             log.info(
@@ -211,12 +240,6 @@ class Publisher:
         self.metrics.publication_held.labels(kind.value).set(1)
         return Outcome("held", self.state.version if self.state else 0, reason)
 
-    async def _write(self, snapshot: Snapshot) -> dict[str, RenderedList]:
-        """Render once and write, both off the event loop (30,000 names take most of a second)."""
-        rendered = await asyncio.to_thread(render_all, snapshot, self.formats)
-        await asyncio.to_thread(write_publication, self.directory, snapshot, rendered)
-        return rendered
-
     def _export(self, snapshot: Snapshot) -> None:
         stamp = snapshot.generated_at.timestamp()
         for kind in ListKind:
@@ -224,21 +247,18 @@ class Publisher:
             self.metrics.blocklist_published.labels(kind.value).set(stamp)
 
     # deltas --------------------------------------------------------------------------------------
-    async def delta(self, kind: ListKind, since: int) -> Delta:
-        """What changed in a list from version `since` to the version being served."""
+    async def delta(self, kind: ListKind, since: int, until: int | None = None) -> Delta:
+        """What changed in a list from version `since` to `until` (default: the version being served)."""
         if self.state is None:
             return Delta(kind, since, 0)
-        first: dict[str, bool] = {}
+        until = self.state.version if until is None else until
         last: dict[str, ListChange] = {}
         for version, change in await self.store.changes_since(kind.value, since):
-            if version > self.state.version:
+            if version > until:
                 break
-            first.setdefault(change.value, change.added)
             last[change.value] = change
+        # added: new or updated entries; removed: every value whose last change removed it (removing a
+        # value the consumer never had is a no-op, and cheaper than replaying history to find out)
         added = tuple(sorted((c.entry for c in last.values() if c.added and c.entry), key=lambda e: e.value))
-        removed = tuple(sorted(v for v, c in last.items() if not c.added and not first[v]))
-        return Delta(kind, since, self.state.version, added, removed)
-
-
-def entries_json(entries: tuple[ListEntry, ...]) -> str:
-    return json.dumps([e.value for e in entries])
+        removed = tuple(sorted(v for v, c in last.items() if not c.added))
+        return Delta(kind, since, until, added, removed)

@@ -427,7 +427,7 @@ async def _serve_list(request: web.Request, name: str, record: ApiKeyRecord) -> 
         since = parse_since(since_text, state.version)
         if since == state.version:
             return web.Response(status=304, headers=headers)
-        delta = await services.publisher.delta(fmt.kind, since)
+        delta = await services.publisher.delta(fmt.kind, since, until=state.version)
         body = fmt.render_delta(delta)
         if body is not None:
             headers["X-Delta-From"] = str(since)

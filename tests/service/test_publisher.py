@@ -81,7 +81,10 @@ async def test_versions_are_monotonic_and_deltas_net_out(parts):
     assert delta.removed == ("a-scam.kz",)
     from_start = await publisher.delta(ListKind.DOMAINS, 1)
     assert [e.value for e in from_start.added] == ["b-scam.kz", "c-scam.kz"]
-    assert from_start.removed == ()  # added and removed since v1: nothing to remove
+    # a value added and removed since v1 is listed as removed: deleting what one never had is a no-op
+    assert from_start.removed == ("a-scam.kz",)
+    held_at_v1: set[str] = set()
+    assert (held_at_v1 | {e.value for e in from_start.added}) - set(from_start.removed) == {"b-scam.kz", "c-scam.kz"}
     assert (await publisher.publish()).status == "unchanged"
 
 
@@ -123,3 +126,49 @@ async def test_a_restart_serves_the_same_version_when_nothing_changed(parts, tmp
     await restarted.start()
     assert restarted.state.version == version
     assert restarted.state.lists["domains.txt"].body == publisher.state.lists["domains.txt"].body
+
+
+async def test_a_restart_after_changes_publishes_against_what_consumers_hold(parts, suffixes):
+    center, publisher, store, lists = parts
+    names = [f"r{i}-scam.kz" for i in range(10)]
+    await block(center, *names)
+    before = (await publisher.publish(force=True)).version
+    await center.decide("analyst:a", IndicatorType.DOMAIN, "r0-scam.kz", Action.UNLIST, "taken down")
+    # the server restarts before publishing the change
+    again = Center(
+        store,
+        Detector([KASPI]),
+        suffixes,
+        Rules(3, {}, 180),
+        center.clock,
+        Metrics(),
+        report_window=timedelta(hours=72),
+    )
+    await again.load()
+    restarted = Publisher(again, store, publisher.settings, lists, again.metrics, again.clock)
+    await restarted.start()
+    assert restarted.held is None  # one of ten removed: not a mass change
+    assert restarted.state.version == before + 1
+    delta = await restarted.delta(ListKind.DOMAINS, before)
+    assert delta.removed == ("r0-scam.kz",)
+    assert delta.added == ()  # nothing else changed
+    assert "r0-scam.kz" not in (lists / "domains.txt").read_text()
+
+
+async def test_a_changed_category_is_published_as_an_update(parts):
+    center, publisher, _, lists = parts
+    await center.decide("analyst:a", IndicatorType.PHONE, "+7 701 555 00 11", Action.BLOCK, "calls", Category.WANGIRI)
+    first = (await publisher.publish()).version
+    await center.decide(
+        "analyst:a",
+        IndicatorType.PHONE,
+        "+7 701 555 00 11",
+        Action.BLOCK,
+        "it spoofs a bank",
+        Category.BANK_IMPERSONATION,
+    )
+    outcome = await publisher.publish()
+    assert outcome.status == "published"
+    assert "bank_impersonation" in (lists / "phones.csv").read_text()
+    delta = await publisher.delta(ListKind.PHONES, first)
+    assert [e.category for e in delta.added] == [Category.BANK_IMPERSONATION]

@@ -72,3 +72,11 @@ def test_bad_files_are_refused_with_the_reason(tmp_path, toml, message):
 def test_missing_file_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_a_dsn_in_the_file_stays_a_dsn(tmp_path):
+    path = tmp_path / "antifraud.toml"
+    path.write_text('[storage]\ndb = "postgresql://center@db.internal/antifraud"\n')
+    settings = load_settings(path, environ={})
+    assert settings.db == "postgresql://center@db.internal/antifraud"
+    assert settings.is_postgres
