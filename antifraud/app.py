@@ -130,7 +130,8 @@ async def serve(settings: Settings, *, ready: Callable[[str], None] | None = Non
 
         tasks = [
             asyncio.create_task(publisher.run(), name="publisher"),
-            asyncio.create_task(_every(1.0, center.sync_external, "sync of external changes"), name="sync"),
+            # 0.25 s: the window in which a CLI change and a server write to the same indicator can cross
+            asyncio.create_task(_every(0.25, center.sync_external, "sync of external changes"), name="sync"),
             asyncio.create_task(
                 _every(settings.policy.expiry_check_seconds, center.expire_due, "expiry"), name="expiry"
             ),
