@@ -30,10 +30,6 @@ class Published:
     lists: Mapping[str, RenderedList]
     entries: Mapping[ListKind, Mapping[str, ListEntry]]  # value -> entry as published
 
-    @property
-    def values(self) -> dict[ListKind, frozenset[str]]:
-        return {kind: frozenset(items) for kind, items in self.entries.items()}
-
 
 @dataclass(frozen=True, slots=True)
 class Hold:
@@ -75,13 +71,13 @@ class Publisher:
         self._wakeup.set()
 
     # start-up ------------------------------------------------------------------------------------
-    async def load_last(self) -> None:
+    async def load_last(self) -> Snapshot | None:
         """Rebuild the last published version (its entries, from the recorded changes) without writing.
 
         Every later publication is compared with it: what the consumers hold, not an empty list."""
         last = await self.store.last_publication()
         if last is None:
-            return
+            return None
         entries = {kind: await self._published_entries(kind, last.version) for kind in ListKind}
         snapshot = Snapshot(
             last.version,
@@ -93,22 +89,17 @@ class Publisher:
         self.state = Published(last.version, last.created_at, rendered, entries)
         self.center.published_version = last.version
         self._export(snapshot)
+        return snapshot
 
     async def start(self) -> None:
         """Serve the last published version (its files rewritten, in case they were lost), then publish
         what changed since, if anything; the first start ever publishes version 1."""
         if self.directory.exists():
             await asyncio.to_thread(remove_stale_temporaries, self.directory)  # a crashed writer's leftovers
-        await self.load_last()
-        if self.state is None:
+        snapshot = await self.load_last()
+        if snapshot is None or self.state is None:
             await self.publish(force=True)
             return
-        snapshot = Snapshot(
-            self.state.version,
-            self.state.generated_at,
-            tuple(sorted(self.state.entries[ListKind.DOMAINS].values(), key=lambda e: e.value)),
-            tuple(sorted(self.state.entries[ListKind.PHONES].values(), key=lambda e: e.value)),
-        )
         await asyncio.to_thread(write_publication, self.directory, snapshot, self.state.lists)
         await self.publish()
 

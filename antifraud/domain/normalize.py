@@ -292,13 +292,31 @@ def normalize_phone(text: str, default_region: str = DEFAULT_PHONE_REGION) -> Ph
     )
 
 
-def indicator_key(kind: IndicatorType, text: str, suffixes: SuffixList) -> IndicatorKey:
+@dataclass(frozen=True, slots=True)
+class NormalizedIndicator:
+    """A reported value made canonical: the key it is tracked and listed under, and what came with it."""
+
+    key: IndicatorKey
+    display: str  # Unicode form of the registrable domain, or the E.164 number
+    url: str | None = None  # a reported URL, kept as evidence
+    name: DomainName | None = None  # the full name as given: its subdomains are evidence too
+    phone: PhoneNumber | None = None
+
+
+def normalize_indicator(kind: IndicatorType, text: str, suffixes: SuffixList) -> NormalizedIndicator:
     """The identity under which a reported value is tracked and listed.
 
     URLs are tracked by their host's registrable domain, the unit DNS blocklists enforce; the URL
     itself stays on the report as evidence. A page on a shared platform lists the tenant's host.
     """
     if kind is IndicatorType.PHONE:
-        return IndicatorKey(IndicatorType.PHONE, normalize_phone(text).e164)
-    host = normalize_url(text, suffixes).host if kind is IndicatorType.URL else normalize_domain(text, suffixes)
-    return IndicatorKey(IndicatorType.DOMAIN, host.registered)
+        phone = normalize_phone(text)
+        return NormalizedIndicator(IndicatorKey(IndicatorType.PHONE, phone.e164), phone.e164, phone=phone)
+    url: str | None = None
+    if kind is IndicatorType.URL:
+        normalized_url = normalize_url(text, suffixes)
+        name, url = normalized_url.host, normalized_url.url
+    else:
+        name = normalize_domain(text, suffixes)
+    registered = name.registered_name()
+    return NormalizedIndicator(IndicatorKey(IndicatorType.DOMAIN, registered.ascii), registered.unicode, url, name)

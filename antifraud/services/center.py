@@ -33,11 +33,10 @@ from antifraud.domain.model import (
 )
 from antifraud.domain.normalize import (
     DomainName,
-    PhoneNumber,
+    NormalizedIndicator,
     SuffixList,
     normalize_domain,
-    normalize_phone,
-    normalize_url,
+    normalize_indicator,
 )
 from antifraud.domain.policy import (
     Rules,
@@ -83,15 +82,6 @@ class ReportAccepted:
     report_id: str
     key: IndicatorKey
     state: ListingState
-
-
-@dataclass(frozen=True, slots=True)
-class Normalized:
-    key: IndicatorKey
-    display: str
-    url: str | None = None
-    name: DomainName | None = None  # the full name as given: its subdomains are evidence too
-    phone: PhoneNumber | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +185,7 @@ class Center:
         last = await self.store.last_publication()
         self.published_version = last.version if last else 0
         self._changed()
-        self._refresh_gauges()
+        self.refresh_gauges()
 
     def on_listing_change(self, listener: Callable[[], None]) -> None:
         """Called after every committed change that may alter a published list."""
@@ -221,7 +211,7 @@ class Center:
         if any(r.action in {"allow", "allow_remove"} for r in records):
             self._allow = {a.key: a for a in await self.store.load_allowlist()}
         self._changed()
-        self._refresh_gauges()
+        self.refresh_gauges()
         self._notify()
         return len(records)
 
@@ -238,20 +228,10 @@ class Center:
             raise
 
     # normalization -------------------------------------------------------------------------------
-    def normalize(self, kind: IndicatorType, value: str) -> Normalized:
-        if kind is IndicatorType.PHONE:
-            phone = normalize_phone(value)
-            return Normalized(IndicatorKey(IndicatorType.PHONE, phone.e164), phone.e164, phone=phone)
-        url: str | None = None
-        if kind is IndicatorType.URL:
-            normalized_url = normalize_url(value, self.suffixes)
-            name, url = normalized_url.host, normalized_url.url
-        else:
-            name = normalize_domain(value, self.suffixes)
-        registered = name.registered_name()
-        return Normalized(IndicatorKey(IndicatorType.DOMAIN, registered.ascii), registered.unicode, url, name)
+    def normalize(self, kind: IndicatorType, value: str) -> NormalizedIndicator:
+        return normalize_indicator(kind, value, self.suffixes)
 
-    def _assess(self, norm: Normalized, extra: Sequence[Signal] = ()) -> Assessment:
+    def _assess(self, norm: NormalizedIndicator, extra: Sequence[Signal] = ()) -> Assessment:
         allow = self._allow.get(norm.key)
         if allow is not None:
             return Assessment(0, Verdict.ALLOW, (Signal("allowlisted", 0, f"allowlisted: {allow.reason}"),))
@@ -740,7 +720,7 @@ class Center:
                 changes.indicators.append(record)
         if changes:
             await self._commit(changes)
-        self._refresh_gauges()
+        self.refresh_gauges()
 
     # feedback ------------------------------------------------------------------------------------
     def categorize_hits(self, kind: ListKind, entries: Sequence[tuple[str, int]], total: int) -> dict[str, int]:
@@ -783,9 +763,6 @@ class Center:
     # gauges --------------------------------------------------------------------------------------
     def refresh_gauges(self) -> None:
         """Recount listed entries and the review queue (O(indicators): called by a timer, not per request)."""
-        self._refresh_gauges()
-
-    def _refresh_gauges(self) -> None:
         self.metrics.listed_entries.clear()
         counts: Counter[tuple[str, str]] = Counter()
         for r in self._indicators.values():

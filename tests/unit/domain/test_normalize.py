@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from antifraud.domain.errors import InvalidIndicator
 from antifraud.domain.model import IndicatorType
-from antifraud.domain.normalize import indicator_key, normalize_domain, normalize_phone, normalize_url
+from antifraud.domain.normalize import normalize_domain, normalize_indicator, normalize_phone, normalize_url
 
 
 @pytest.mark.parametrize(
@@ -124,8 +124,11 @@ def test_invalid_phones_say_what_is_wrong(bad, message):
 
 
 def test_url_reports_are_tracked_by_their_registered_domain(suffixes):
-    key = indicator_key(IndicatorType.URL, "https://login.kaspi-bonus.kz/a", suffixes)
-    assert (key.type, key.value) == (IndicatorType.DOMAIN, "kaspi-bonus.kz")
+    found = normalize_indicator(IndicatorType.URL, "https://login.kaspi-bonus.kz/a", suffixes)
+    assert (found.key.type, found.key.value) == (IndicatorType.DOMAIN, "kaspi-bonus.kz")
+    assert found.url == "https://login.kaspi-bonus.kz/a"
+    assert found.name is not None
+    assert found.name.ascii == "login.kaspi-bonus.kz"
 
 
 LABEL = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_size=20)
