@@ -6,60 +6,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
 import dns.message
 import dns.query
 import dns.rcode
 import pytest
 from harness import Center, free_port
-from peers import require_binary
+from peers import KZ_ZONE, require_binary, unbound_config
 
 pytestmark = pytest.mark.e2e
-
-KZ_ZONE = """$TTL 300
-@ SOA ns.kz. hostmaster.kz. 1 3600 600 86400 300
-@ NS ns.kz.
-ns A 192.0.2.1
-weather A 192.0.2.10
-kaspi-bonus A 192.0.2.66
-login.kaspi-bonus A 192.0.2.66
-kaspi A 192.0.2.20
-"""
-
-
-def unbound_config(workdir: Path, port: int, rpz_url: str) -> str:
-    # The kz. zone is served locally (auth-zone for upstream) so that names resolve without the internet;
-    # RPZ is applied to those answers exactly as it would be to answers from the real .kz servers.
-    return f"""server:
-  interface: 127.0.0.1
-  port: {port}
-  do-ip6: no
-  do-daemonize: no
-  username: ""
-  chroot: ""
-  directory: "{workdir}"
-  pidfile: "{workdir}/unbound.pid"
-  use-syslog: no
-  logfile: ""
-  verbosity: 1
-  module-config: "respip validator iterator"
-  access-control: 127.0.0.0/8 allow
-  trust-anchor-signaling: no
-remote-control:
-  control-enable: no
-auth-zone:
-  name: "kz."
-  zonefile: "{workdir}/kz.zone"
-  for-downstream: no
-  for-upstream: yes
-  fallback-enabled: no
-rpz:
-  name: rpz.antifraud.
-  url: {rpz_url}
-  zonefile: "{workdir}/rpz.cache"
-  rpz-log: yes
-"""
 
 
 def query(port: int, name: str) -> int:
@@ -126,7 +81,8 @@ def test_a_reported_and_decided_lookalike_is_blocked_by_a_real_unbound(tmp_path)
         (workdir / "kz.zone").write_text(KZ_ZONE)
         port = free_port()
         conf = workdir / "unbound.conf"
-        conf.write_text(unbound_config(workdir, port, f"{center.url}/v1/pull/{isp}/domains.rpz"))
+        rpz_url = f"{center.url}/v1/pull/{isp}/domains.rpz"
+        conf.write_text(unbound_config(workdir, port, rpz=f'url: {rpz_url}\nzonefile: "{workdir}/rpz.cache"'))
         checkconf = shutil.which("unbound-checkconf") or "/usr/sbin/unbound-checkconf"
         subprocess.run([checkconf, str(conf)], check=True, capture_output=True)
         proc = subprocess.Popen([unbound, "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

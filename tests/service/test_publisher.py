@@ -24,9 +24,7 @@ KASPI = Brand("Kaspi Bank", ("kaspi.kz",), ("kaspi",), ())
 @pytest.fixture
 async def parts(tmp_path, suffixes):
     store, clock = FakeStore(), FakeClock()
-    center = Center(
-        store, Detector([KASPI]), suffixes, Rules(3, {}, 180), clock, Metrics(), report_window=timedelta(hours=72)
-    )
+    center = new_center(store, clock, suffixes)
     await center.load()
     settings = PublicationSettings(
         debounce_seconds=0.05, max_delay_seconds=0.2, max_change_share=0.25, guard_min_entries=8
@@ -34,6 +32,21 @@ async def parts(tmp_path, suffixes):
     publisher = Publisher(center, store, settings, tmp_path / "lists", center.metrics, clock)
     await publisher.start()
     return center, publisher, store, tmp_path / "lists"
+
+
+def new_center(store, clock, suffixes):
+    return Center(
+        store, Detector([KASPI]), suffixes, Rules(3, {}, 180), clock, Metrics(), report_window=timedelta(hours=72)
+    )
+
+
+async def restart(publisher, store, lists, suffixes):
+    """A new process on the same store and blocklist directory: center loaded, publisher started."""
+    again = new_center(store, publisher.clock, suffixes)
+    await again.load()
+    restarted = Publisher(again, store, publisher.settings, lists, again.metrics, again.clock)
+    await restarted.start()
+    return restarted
 
 
 async def block(center, *names):
@@ -112,18 +125,7 @@ async def test_a_restart_serves_the_same_version_when_nothing_changed(parts, tmp
     center, publisher, store, lists = parts
     await block(center, "kept-scam.kz")
     version = (await publisher.publish()).version
-    again = Center(
-        store,
-        Detector([KASPI]),
-        suffixes,
-        Rules(3, {}, 180),
-        center.clock,
-        Metrics(),
-        report_window=timedelta(hours=72),
-    )
-    await again.load()
-    restarted = Publisher(again, store, publisher.settings, lists, again.metrics, again.clock)
-    await restarted.start()
+    restarted = await restart(publisher, store, lists, suffixes)
     assert restarted.state.version == version
     assert restarted.state.lists["domains.txt"].body == publisher.state.lists["domains.txt"].body
 
@@ -135,18 +137,7 @@ async def test_a_restart_after_changes_publishes_against_what_consumers_hold(par
     before = (await publisher.publish(force=True)).version
     await center.decide("analyst:a", IndicatorType.DOMAIN, "r0-scam.kz", Action.UNLIST, "taken down")
     # the server restarts before publishing the change
-    again = Center(
-        store,
-        Detector([KASPI]),
-        suffixes,
-        Rules(3, {}, 180),
-        center.clock,
-        Metrics(),
-        report_window=timedelta(hours=72),
-    )
-    await again.load()
-    restarted = Publisher(again, store, publisher.settings, lists, again.metrics, again.clock)
-    await restarted.start()
+    restarted = await restart(publisher, store, lists, suffixes)
     assert restarted.held is None  # one of ten removed: not a mass change
     assert restarted.state.version == before + 1
     delta = await restarted.delta(ListKind.DOMAINS, before)

@@ -19,7 +19,7 @@ import dns.message
 import dns.query
 import dns.rcode
 import pytest
-from peers import require_binary
+from peers import KZ_ZONE, require_binary, unbound_config
 
 from antifraud.domain.model import Category, ListEntry, Snapshot
 from blocklists.formats import FORMATS
@@ -117,19 +117,6 @@ def test_golden_unbound_lists_pass_unbound_checkconf(tmp_path):
     run(checkconf, str(conf))
 
 
-KZ_ZONE = """$TTL 300
-@ SOA ns.kz. hostmaster.kz. 1 3600 600 86400 300
-@ NS ns.kz.
-ns A 192.0.2.1
-weather A 192.0.2.10
-kaspi-bonus A 192.0.2.66
-login.kaspi-bonus A 192.0.2.66
-egov-pay A 192.0.2.67
-www.egov-pay A 192.0.2.67
-xn----7sbe0aiwgergv A 192.0.2.68
-"""
-
-
 def test_unbound_enforces_the_rpz_zonefile_and_the_local_zone_list(tmp_path):
     unbound = require_binary("unbound", "unbound")
     checkconf = require_binary("unbound-checkconf", "unbound")
@@ -141,35 +128,15 @@ def test_unbound_enforces_the_rpz_zonefile_and_the_local_zone_list(tmp_path):
     (tmp_path / "kz.zone").write_text(KZ_ZONE)
     port = free_port()
     conf = tmp_path / "unbound.conf"
-    # The kz. zone is served locally (auth-zone for upstream): no internet, yet RPZ applies to its
-    # answers exactly as it would to answers from the real .kz servers.
-    conf.write_text(f"""server:
-  interface: 127.0.0.1
-  port: {port}
-  do-ip6: no
-  do-daemonize: no
-  username: ""
-  chroot: ""
-  directory: "{tmp_path}"
-  pidfile: "{tmp_path}/unbound.pid"
-  use-syslog: no
-  logfile: ""
-  module-config: "respip validator iterator"
-  access-control: 127.0.0.0/8 allow
-  trust-anchor-signaling: no
-  include: "{tmp_path}/local.conf"
-remote-control:
-  control-enable: no
-auth-zone:
-  name: "kz."
-  zonefile: "{tmp_path}/kz.zone"
-  for-downstream: no
-  for-upstream: yes
-  fallback-enabled: no
-rpz:
-  name: "{ORIGIN}."
-  zonefile: "{tmp_path}/rpz.zone"
-""")
+    conf.write_text(
+        unbound_config(
+            tmp_path,
+            port,
+            rpz=f'zonefile: "{tmp_path}/rpz.zone"',
+            rpz_name=f"{ORIGIN}.",
+            include=tmp_path / "local.conf",
+        )
+    )
     run(checkconf, str(conf))
     proc = subprocess.Popen([unbound, "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
