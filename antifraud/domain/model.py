@@ -11,6 +11,7 @@ class IndicatorType(StrEnum):
     DOMAIN = "domain"
     URL = "url"
     PHONE = "phone"
+    WALLET = "wallet"
 
 
 class ListKind(StrEnum):
@@ -18,6 +19,7 @@ class ListKind(StrEnum):
 
     DOMAINS = "domains"
     PHONES = "phones"
+    WALLETS = "wallets"
 
 
 class Category(StrEnum):
@@ -98,7 +100,7 @@ class IndicatorKey:
 
     @property
     def list_kind(self) -> ListKind:
-        return ListKind.PHONES if self.type is IndicatorType.PHONE else ListKind.DOMAINS
+        return LIST_OF_TYPE[self.type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,17 @@ class ListEntry:
     listed_at: datetime
     expires_at: datetime | None = None
     display: str | None = None  # Unicode form of an IDN, for people
+    origin: DecisionOrigin = DecisionOrigin.AUTO  # listed by the policy or confirmed by an analyst
+
+
+# Where each kind of indicator is published (URLs are listed under their host's domain).
+LIST_OF_TYPE = {
+    IndicatorType.DOMAIN: ListKind.DOMAINS,
+    IndicatorType.URL: ListKind.DOMAINS,
+    IndicatorType.PHONE: ListKind.PHONES,
+    IndicatorType.WALLET: ListKind.WALLETS,
+}
+TYPE_OF_LIST = {ListKind.DOMAINS: IndicatorType.DOMAIN, ListKind.PHONES: IndicatorType.PHONE, ListKind.WALLETS: IndicatorType.WALLET}
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +134,12 @@ class Snapshot:
     generated_at: datetime
     domains: tuple[ListEntry, ...] = ()
     phones: tuple[ListEntry, ...] = ()
+    wallets: tuple[ListEntry, ...] = ()
 
     def entries(self, kind: ListKind) -> tuple[ListEntry, ...]:
-        return self.domains if kind is ListKind.DOMAINS else self.phones
+        if kind is ListKind.DOMAINS:
+            return self.domains
+        return self.phones if kind is ListKind.PHONES else self.wallets
 
 
 @dataclass(frozen=True, slots=True)

