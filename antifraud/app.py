@@ -1,5 +1,5 @@
 """The composition root: the only place that reads settings into live objects, opens resources
-(store, HTTP site, background tasks) and closes them again in reverse order."""
+(store, renderer process, HTTP site, background tasks) and closes them again in reverse order."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import contextlib
 import logging
 import signal
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -17,18 +17,34 @@ from prometheus_client import disable_created_metrics
 
 from antifraud.adapters.detection_config import load_detector
 from antifraud.adapters.suffixes import BundledSuffixList
-from antifraud.api.app import Services, create_app
+from antifraud.api.app import create_app
 from antifraud.api.auth import KeyCache
-from antifraud.background import Background
+from antifraud.api.context import ApiServices
+from antifraud.api.redaction import install_redaction
 from antifraud.detection import Detector
 from antifraud.domain.errors import ConfigError
 from antifraud.domain.model import Category
 from antifraud.domain.policy import Rules
+from antifraud.jobs.policy import RetryPolicy
 from antifraud.metrics import Metrics
-from antifraud.services.center import Center
+from antifraud.ports import Clock, FeedEntry, Store
+from antifraud.services.assessment import Assessor, Policy
+from antifraud.services.checks import Checks
+from antifraud.services.decisions import Decisions
+from antifraud.services.evidence import Evidence
+from antifraud.services.feedback import Feedback
+from antifraud.services.follower import ChangeFollower
+from antifraud.services.intake import Intake
+from antifraud.services.read_model import ReadModel
+from antifraud.services.repository import IndicatorRepository
+from antifraud.services.review import Review
+from antifraud.services.status import Status
 from antifraud.settings import Settings
+from antifraud.storage.jobs_sqlite import SqliteJobQueue
 from antifraud.storage.sqlite import SqliteStore
-from workers.publisher import Publisher
+from blocklists.formats import RpzOptions
+from blocklists.renderer_process import AsyncRenderer, LocalRenderer, ProcessRenderer
+from workers.publication import Materializer, Planner, PublicationService
 
 log = logging.getLogger("antifraud")
 
@@ -48,53 +64,190 @@ def build_detector(settings: Settings, suffixes: BundledSuffixList) -> Detector:
     )
 
 
-def build_rules(settings: Settings) -> Rules:
-    return Rules(
+def build_policy(settings: Settings) -> Policy:
+    rules = Rules(
         auto_list_distinct_operators=settings.policy.auto_list_distinct_operators,
         expiry_days={Category(k): float(v) for k, v in settings.policy.expiry_days.items()},
         default_expiry_days=settings.policy.default_expiry_days,
+    )
+    return Policy(
+        rules,
+        report_window=timedelta(hours=settings.policy.report_window_hours),
+        dead_after=timedelta(days=settings.probes.dead_after_days),
     )
 
 
 async def open_store(settings: Settings, writer_id: str) -> SqliteStore:
     if settings.is_postgres:
         raise ConfigError("the PostgreSQL backend is not available in this version; use a SQLite path for ANTIFRAUD_DB")
-    return await SqliteStore(settings.db, writer_id=writer_id).open()
+    return await SqliteStore.open(settings.db, writer_id)
 
 
 @dataclass(slots=True)
-class Parts:
+class Center:
+    """The center's use-cases over one store, as one process composes them (a record, not a god class)."""
+
     settings: Settings
-    store: SqliteStore
-    center: Center
+    store: Store
+    clock: Clock
     metrics: Metrics
     suffixes: BundledSuffixList
+    detector: Detector
+    policy: Policy
+    read_model: ReadModel
+    repository: IndicatorRepository
+    assessor: Assessor
+    intake: Intake
+    decisions: Decisions
+    evidence: Evidence
+    checks: Checks
+    feedback: Feedback
+    review: Review
+    follower: ChangeFollower
+    keys: KeyCache
+
+    async def refresh_metrics(self) -> None:
+        """The store's counters and the read model's gauges, as /metrics shows them."""
+        self.metrics.store.update(await self.store.counters())
+        self.metrics.store.update_gauges(self.read_model.listed, self.read_model.waiting)
+
+    def follow_keys(self, entries: Sequence[FeedEntry]) -> None:
+        for entry in entries:
+            if entry.topic == "key":
+                self.keys.forget(str(entry.data.get("key_id", "")))
+
+
+async def compose_center(
+    settings: Settings,
+    store: Store,
+    detector: Detector,
+    suffixes: BundledSuffixList,
+    *,
+    metrics: Metrics | None = None,
+    clock: Clock | None = None,
+) -> Center:
+    """The use-cases over an open store, with the read model loaded from it."""
+    metrics = metrics or Metrics()
+    clock = clock or SystemClock()
+    policy = build_policy(settings)
+    read_model = ReadModel()
+    repository = IndicatorRepository(store, read_model)
+    follower = ChangeFollower(store, repository, store.writer_id)
+    await follower.start_at_end()  # before loading: whatever commits during the load is replayed after
+    read_model.load([chunk async for chunk in store.projections()])
+    for allowed in await store.allowlist():
+        read_model.set_allowed(allowed.key, allowed=True)
+    last = await store.last_publication()
+    read_model.published_version = last.version if last else 0
+    assessor = Assessor(detector, suffixes, read_model)
+    rejections = metrics.report_rejections
+    center = Center(
+        settings=settings,
+        store=store,
+        clock=clock,
+        metrics=metrics,
+        suffixes=suffixes,
+        detector=detector,
+        policy=policy,
+        read_model=read_model,
+        repository=repository,
+        assessor=assessor,
+        intake=Intake(repository, store, assessor, policy, clock, lambda code: rejections.labels(code).inc()),
+        decisions=Decisions(repository, store, assessor, policy, clock),
+        evidence=Evidence(repository, assessor, policy, clock),
+        checks=Checks(assessor, read_model, repository),
+        feedback=Feedback(repository, assessor, clock),
+        review=Review(store, repository, assessor),
+        follower=follower,
+        keys=KeyCache(store),
+    )
+    follower.on_entries(center.follow_keys)
+    await follower.poll()
+    return center
 
 
 @contextlib.asynccontextmanager
-async def open_center(settings: Settings, metrics: Metrics | None = None) -> AsyncIterator[Parts]:
-    """Store + detector + center, loaded and ready; closed on exit."""
-    writer_id = uuid.uuid4().hex
+async def open_center(
+    settings: Settings, metrics: Metrics | None = None, clock: Clock | None = None
+) -> AsyncIterator[Center]:
+    """Store + detector + use-cases, with the read model loaded; closed on exit."""
     suffixes = BundledSuffixList()
     detector = build_detector(settings, suffixes)
-    store = await open_store(settings, writer_id)
+    store = await open_store(settings, uuid.uuid4().hex)
     try:
-        metrics = metrics or Metrics()
-        center = Center(
-            store,
-            detector,
-            suffixes,
-            build_rules(settings),
-            SystemClock(),
-            metrics,
-            report_window=timedelta(hours=settings.policy.report_window_hours),
-            writer_id=writer_id,
-            dead_after=timedelta(days=settings.probes.dead_after_days),
-        )
-        await center.load()
-        yield Parts(settings, store, center, metrics, suffixes)
+        yield await compose_center(settings, store, detector, suffixes, metrics=metrics, clock=clock)
     finally:
         await store.close()
+
+
+def job_queue_opener(center: Center) -> Callable[[RetryPolicy], Awaitable[SqliteJobQueue]]:
+    """The durable job queue, on the center's own database (one writer per process)."""
+    store = center.store
+    if not isinstance(store, SqliteStore):
+        raise ConfigError("background jobs need the SQLite store in this version")
+
+    async def open_queue(policy: RetryPolicy) -> SqliteJobQueue:
+        return await SqliteJobQueue(store.db, center.clock, policy).open()
+
+    return open_queue
+
+
+def build_renderer(settings: Settings, *, in_process: bool = False) -> AsyncRenderer:
+    rpz = RpzOptions(ttl=settings.publication.rpz_ttl)
+    if in_process:
+        return LocalRenderer(settings.blocklist_dir, rpz, fsync=settings.publication.fsync)
+    return ProcessRenderer(settings.blocklist_dir, rpz, fsync=settings.publication.fsync)
+
+
+@dataclass(slots=True)
+class Publishing:
+    planner: Planner
+    materializer: Materializer
+    service: PublicationService
+
+
+def wire_publication(center: Center, renderer: AsyncRenderer) -> Publishing:
+    """The planner (leader only) and the materializer (every node), fed by commits and the change feed."""
+    planner = Planner(
+        center.store, center.assessor, center.settings.publication, center.metrics, center.clock, center.store.writer_id
+    )
+    materializer = Materializer(center.store, renderer, center.metrics)
+    planner.on_published(materializer.trigger)
+
+    def on_version(_manifest: object) -> None:
+        center.read_model.published_version = materializer.version
+
+    materializer.on_version(on_version)
+
+    def on_commit(event: object) -> None:
+        if getattr(event, "listing_changed", False):
+            planner.trigger()
+
+    center.repository.on_commit(on_commit)
+    center.follower.on_listing_change(planner.trigger)
+
+    def on_entries(entries: Sequence[FeedEntry]) -> None:
+        if any(e.topic == "publication" for e in entries):
+            materializer.trigger()
+
+    center.follower.on_entries(on_entries)
+    return Publishing(planner, materializer, PublicationService(planner, materializer))
+
+
+def api_services(center: Center, publishing: Publishing) -> ApiServices:
+    return ApiServices(
+        settings=center.settings,
+        clock=center.clock,
+        metrics=center.metrics,
+        keys=center.keys,
+        intake=center.intake,
+        checks=center.checks,
+        decisions=center.decisions,
+        evidence=center.evidence,
+        feedback=center.feedback,
+        review=center.review,
+        status=Status(publishing.service, center.store.healthy, center.refresh_metrics),
+    )
 
 
 async def _every(seconds: float, what: Callable[[], Awaitable[object]], name: str) -> None:
@@ -108,40 +261,37 @@ async def _every(seconds: float, what: Callable[[], Awaitable[object]], name: st
 
 async def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> None:
     """Run the whole center in this process until SIGTERM or SIGINT."""
+    from antifraud.background import Background  # noqa: PLC0415 - crawlers and probes load only to serve
+
     disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
-    async with open_center(settings) as parts:
-        center, store = parts.center, parts.store
-        await center.restore_hit_counters()
-        publisher = Publisher(center, store, settings.publication, settings.blocklist_dir, parts.metrics, center.clock)
-        await publisher.start()
-        services = Services(settings, store, center, publisher, parts.metrics, KeyCache(store))
-        app = create_app(services)
+    install_redaction()
+    async with open_center(settings) as center:
+        renderer = build_renderer(settings)
+        publishing = wire_publication(center, renderer)
+        await publishing.materializer.start()  # the last version on disk is served at once
+        center.read_model.published_version = max(center.read_model.published_version, publishing.materializer.version)
+        app = create_app(api_services(center, publishing))
         # shutdown_timeout: in-flight requests get 5 s on SIGTERM; a supervisor's kill usually follows at 10-30 s
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
         await runner.setup()
         site = web.TCPSite(runner, settings.listen_host, settings.listen_port, reuse_address=True)
         await site.start()
-
-        async def gauges() -> None:
-            center.refresh_gauges()
-
-        background = Background(settings, center, parts.metrics, center.clock)
+        background = Background(settings, center, center.metrics, center.clock, job_queue_opener(center))
         await background.start()
-
         tasks = [
-            asyncio.create_task(publisher.run(), name="publisher"),
-            # 0.25 s: the window in which a CLI change and a server write to the same indicator can cross
-            asyncio.create_task(_every(0.25, center.sync_external, "sync of external changes"), name="sync"),
+            asyncio.create_task(publishing.planner.run(), name="publication-planner"),
+            asyncio.create_task(publishing.materializer.run(), name="materializer"),
+            asyncio.create_task(center.follower.run(settings.sync_seconds), name="change-feed"),
             asyncio.create_task(
-                _every(settings.policy.expiry_check_seconds, center.expire_due, "expiry"), name="expiry"
+                _every(settings.policy.expiry_check_seconds, center.decisions.expire_due, "expiry"), name="expiry"
             ),
-            asyncio.create_task(_every(5.0, gauges, "gauges"), name="gauges"),
+            asyncio.create_task(_every(3600, lambda: _prune(center), "retention"), name="retention"),
         ]
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        address = f"http://{settings.listen_host}:{site._port if hasattr(site, '_port') else settings.listen_port}"  # noqa: SLF001
+        address = f"http://{settings.listen_host}:{_bound_port(runner, settings.listen_port)}"
         log.info("antifraud serving on %s (db %s, lists in %s)", address, settings.db, settings.blocklist_dir)
         if ready is not None:
             ready(address)
@@ -156,3 +306,20 @@ async def serve(settings: Settings, *, ready: Callable[[str], None] | None = Non
             for task in reversed(tasks):
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await publishing.planner.step_down()
+            await renderer.close()
+
+
+def _bound_port(runner: web.AppRunner, configured: int) -> int:
+    """The port the site listens on (the OS chose it when the configured one is 0)."""
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return configured
+
+
+async def _prune(center: Center) -> None:
+    removed = await center.store.prune(center.clock.now() - timedelta(days=center.settings.retention_days))
+    if removed:
+        log.info("retention: removed %d old change-feed entries", removed)

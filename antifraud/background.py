@@ -7,23 +7,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
+
+if TYPE_CHECKING:
+    from antifraud.app import Center
 
 from antifraud.adapters.content_lexicon import load_content_lexicon
 from antifraud.content.analysis import PageAnalyser, PageFindings
 from antifraud.content.fetch import CrawlResult
 from antifraud.domain.errors import AntifraudError, InvalidIndicator
 from antifraud.domain.model import IndicatorKey, IndicatorType, ListingState, Signal, Verdict
-from antifraud.domain.normalize import DomainName, normalize_domain
+from antifraud.domain.normalize import normalize_domain
 from antifraud.feeds import FeedFormat, FeedItem, sources_from_mapping
 from antifraud.jobs.policy import RetryPolicy
 from antifraud.metrics import Metrics
 from antifraud.ports import Clock
-from antifraud.services.center import Center, ReportInput
+from antifraud.services.intake import ReportInput
+from antifraud.services.repository import Committed
 from antifraud.settings import Settings
 from antifraud.storage.jobs_sqlite import SqliteDnsHistory, SqliteJobQueue
 from workers.crawl.crawler import Crawler
@@ -55,6 +59,7 @@ class Background:
     center: Center
     metrics: Metrics
     clock: Clock
+    open_queue: Callable[[RetryPolicy], Awaitable[SqliteJobQueue]]  # the job queue on the center's database
     queue: SqliteJobQueue | None = None
     runner: JobRunner | None = None
     session: aiohttp.ClientSession | None = None
@@ -74,9 +79,7 @@ class Background:
             log.info("no name servers and no feeds configured: DNS probes and feeds are off")
             return
         jobs = self.settings.jobs
-        self.queue = await SqliteJobQueue(
-            self.settings.db, self.clock, RetryPolicy(max_attempts=jobs.max_attempts)
-        ).open()
+        self.queue = await self.open_queue(RetryPolicy(max_attempts=jobs.max_attempts))
         handlers: dict[str, Callable[..., Coroutine[Any, Any, None]]] = {FEED_ITEM: FeedItemHandler(self.submit_items)}
         if self.probing:
             prober = DnsProber(build_resolver(self.settings.nameservers), self.clock)
@@ -92,7 +95,7 @@ class Background:
             )
             analyser = PageAnalyser(self.center.detector.brands, load_content_lexicon(), self.center.suffixes)
             handlers[CRAWL] = CrawlHandler(crawler, analyser, self.on_page)
-            self.center.on_new_indicator(self.schedule_probe)
+            self.center.repository.on_commit(self.schedule_probes)
             self._loops.append(asyncio.create_task(self._recheck_loop(), name="liveness-rechecks"))
         self.runner = JobRunner(
             self.queue,
@@ -154,30 +157,36 @@ class Background:
         if not task.cancelled() and task.exception() is not None:
             log.error("scheduling a probe failed: %s", task.exception())
 
-    def schedule_probe(self, key: IndicatorKey, name: DomainName | None, url: str | None = None) -> None:
-        """A new domain: probe the name as reported (its subdomain may be the phishing host) and crawl the
+    def schedule_probes(self, event: Committed) -> None:
+        """New domains: probe the name as reported (its subdomain may be the phishing host) and crawl the
         reported URL, or the site's front page."""
-        if key.type is not IndicatorType.DOMAIN or self.queue is None:
+        if self.queue is None:
             return
-        probed = name.ascii if name is not None else key.value
-        self._spawn(self.queue.enqueue(dns_probe_job(probed, zone=key.value)))
-        self._spawn(self.queue.enqueue(crawl_job(url or f"http://{probed}/", zone=key.value)))
+        reported = {r.key: r for r in event.changes.reports}
+        for key in event.new_keys:
+            if key.type is not IndicatorType.DOMAIN:
+                continue
+            report = reported.get(key)
+            url = report.url if report is not None else None
+            probed = _host(url) or key.value
+            self._spawn(self.queue.enqueue(dns_probe_job(probed, zone=key.value)))
+            self._spawn(self.queue.enqueue(crawl_job(url or f"http://{probed}/", zone=key.value)))
 
     async def on_page(self, zone: str, result: CrawlResult, findings: PageFindings | None) -> None:
         """A crawl finished: the page's signals become evidence; numbers it advertises become linked phones."""
         phones = [(IndicatorType.PHONE, number, "advertised_on") for number in (findings.phones if findings else ())]
-        await self.center.record_evidence(
+        await self.center.evidence.record(
             IndicatorType.DOMAIN, zone, "crawl", crawl_signals(result, findings), links=phones
         )
 
     async def on_dns(self, observation: DnsObservation, signals: tuple[Signal, ...]) -> None:
         """A DNS probe finished: its signals become evidence; for listed sites it is also a liveness check."""
-        await self.center.record_evidence(IndicatorType.DOMAIN, observation.name, "dns", signals)
+        await self.center.evidence.record(IndicatorType.DOMAIN, observation.name, "dns", signals)
         alive = liveness_of(observation)
-        record = self.center.get(IndicatorKey(IndicatorType.DOMAIN, observation.zone))
+        record = await self.center.repository.get_one(IndicatorKey(IndicatorType.DOMAIN, observation.zone))
         if alive is not None and record is not None and record.state in {ListingState.LISTED, ListingState.EXPIRED}:
             detail = ", ".join(observation.addresses[:3]) if alive else "the zone no longer exists (NXDOMAIN)"
-            await self.center.record_liveness(IndicatorType.DOMAIN, observation.zone, alive=alive, detail=detail)
+            await self.center.evidence.liveness(IndicatorType.DOMAIN, observation.zone, alive=alive, detail=detail)
 
     async def _recheck_loop(self) -> None:
         interval = self.settings.probes.recheck_hours * 3600
@@ -193,9 +202,12 @@ class Background:
         if self.queue is None:
             return 0
         count = 0
-        for domain in self.center.listed_domains():
-            await self.queue.enqueue(dns_probe_job(domain, zone=domain))
-            count += 1
+        after = ""
+        while values := await self.center.store.listed_values(IndicatorType.DOMAIN, after, 1000):
+            for domain in values:
+                await self.queue.enqueue(dns_probe_job(domain, zone=domain))
+            count += len(values)
+            after = values[-1]
         log.info("scheduled liveness probes of %d listed domains", count)
         return count
 
@@ -209,7 +221,7 @@ class Background:
             )
         for source, reports in by_source.items():
             operator = await self.center.store.ensure_operator(f"feed:{source}")
-            await self.center.submit(operator, reports)
+            await self.center.intake.submit(operator, reports)
             self.metrics.feed_items.labels(source).inc(len(reports))
 
     def is_suspicious(self, name: str) -> bool:
@@ -221,11 +233,8 @@ class Background:
         return assessment.verdict in {Verdict.BLOCK, Verdict.REVIEW}
 
 
-@contextlib.asynccontextmanager
-async def running(settings: Settings, center: Center, metrics: Metrics, clock: Clock) -> AsyncIterator[Background]:
-    background = Background(settings, center, metrics, clock)
-    await background.start()
-    try:
-        yield background
-    finally:
-        await background.stop()
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    rest = url.partition("://")[2]
+    return rest.split("/", 1)[0].rsplit(":", 1)[0] or None

@@ -8,17 +8,17 @@ import getpass
 import json
 import logging
 import sys
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from antifraud import __version__
-from antifraud.domain.errors import AntifraudError, ConfigError, InvalidInput
+from antifraud.domain.errors import AntifraudError, ConfigError
 from antifraud.domain.model import Action, Category, IndicatorType
 from antifraud.settings import Settings, load_settings
 
 log = logging.getLogger("antifraud")
-IMPORT_BATCH = 1000
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,8 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     im.add_argument("--category", required=True, choices=[c.value for c in Category])
     im.add_argument("--source", required=True, help="where the list comes from; recorded as the reporting operator")
     im.add_argument("--no-progress", action="store_true", help="no progress bar")
+    im.add_argument("--block", action="store_true", help="list every valid line as one audited analyst decision")
+    im.add_argument("--reason", help="why the lines are blocked (required with --block)")
+    im.add_argument("--analyst", default=None, help="who decides with --block (default: the login name)")
 
-    ch = sub.add_parser("check", help="is a domain, URL or number listed?")
+    ch = sub.add_parser("check", help="is a domain, URL, number or wallet listed? exit 3 when listed")
     ch.add_argument("value")
     ch.add_argument("--type", choices=[t.value for t in IndicatorType], help="default: guessed from the value")
 
@@ -110,7 +113,7 @@ async def _keys(args: argparse.Namespace, settings: Settings) -> int:
     from antifraud.app import open_store  # noqa: PLC0415 - keeps `antifraud score` free of storage imports
     from antifraud.services.keys import create_key, parse_scopes  # noqa: PLC0415
 
-    store = await open_store(settings, writer_id="cli")
+    store = await open_store(settings, writer_id=f"cli-{uuid.uuid4().hex[:8]}")
     try:
         if args.keys_command == "create":
             new = await create_key(store, args.name, parse_scopes(args.scopes))
@@ -127,7 +130,7 @@ async def _keys(args: argparse.Namespace, settings: Settings) -> int:
             sys.stderr.write(f"no active key with id {args.key_id}\n")
             return 1
         else:
-            sys.stderr.write(f"revoked key {args.key_id}\n")
+            sys.stderr.write(f"revoked key {args.key_id}; running centers refuse it within a second\n")
     finally:
         await store.close()
     return 0
@@ -153,94 +156,60 @@ def _score(args: argparse.Namespace, settings: Settings) -> int:
 async def _with_center(settings: Settings, args: argparse.Namespace) -> int:
     from antifraud.app import open_center  # noqa: PLC0415
 
-    async with open_center(settings) as parts:
-        center = parts.center
+    async with open_center(settings) as center:
         analyst = f"analyst:{getattr(args, 'analyst', None) or getpass.getuser()}"
         if args.command == "check":
             kind = IndicatorType(args.type) if args.type else guess_type(args.value)
-            _print_json(center.check(kind, args.value).to_json())
-            return 0
+            answer = await center.checks.check(kind, args.value)
+            _print_json(answer.to_json(center.checks.list_version))
+            return 3 if answer.listed else 0  # scripts: `antifraud check x || block x`
         if args.command == "decide":
             kind = IndicatorType(args.type) if args.type else guess_type(args.value)
             category = Category(args.category) if args.category else None
-            record = await center.decide(analyst, kind, args.value, args.action, args.reason, category)
+            record = await center.decisions.decide(analyst, kind, args.value, args.action, args.reason, category)
             sys.stderr.write(f"{record.key.value}: {record.state.value}\n")
             return 0
         if args.command == "allow":
             kind = IndicatorType(args.type) if args.type else guess_type(args.value)
             if args.allow_command == "add":
-                record = await center.allow(analyst, kind, args.value, args.reason)
+                record = await center.decisions.allow(analyst, kind, args.value, args.reason)
                 sys.stderr.write(f"{record.key.value} is allowlisted\n")
             else:
-                await center.allow_remove(analyst, kind, args.value, args.reason)
+                await center.decisions.allow_remove(analyst, kind, args.value, args.reason)
                 sys.stderr.write(f"{args.value} removed from the allowlist\n")
             return 0
         if args.command == "publish":
-            from workers.publisher import Publisher  # noqa: PLC0415
-
-            publisher = Publisher(
-                center,
-                parts.store,
-                settings.publication,
-                args.out or settings.blocklist_dir,
-                parts.metrics,
-                center.clock,
-            )
-            if args.force:
-                await publisher.load_last()  # compare with what consumers hold, not with an empty list
-                outcome = await publisher.publish(force=True)
-            else:
-                outcome = await _publish_once(publisher)
-            sys.stderr.write(f"{outcome.status}: version {outcome.version} {outcome.reason}\n".rstrip() + "\n")
-            return 0 if outcome.status != "held" else 3
+            return await _publish(center, settings, args)
         if args.command == "import":
-            return await _import(center, parts.store, args)
+            from antifraud.commands.importing import run_import  # noqa: PLC0415
+
+            return await run_import(center, args, analyst)
     return 2
 
 
-async def _publish_once(publisher: Any) -> Any:
-    await publisher.start()  # rewrites the last version's files, then publishes what changed since
-    return await publisher.publish()
+async def _publish(center: Any, settings: Settings, args: argparse.Namespace) -> int:
+    """Record a new version if anything changed (when no running center holds the publisher lease), then
+    write the newest version into the blocklist directory (or --out)."""
+    from dataclasses import replace  # noqa: PLC0415
 
+    from antifraud.app import build_renderer, wire_publication  # noqa: PLC0415
 
-async def _import(center: Any, store: Any, args: argparse.Namespace) -> int:
-    from tqdm import tqdm  # noqa: PLC0415
-
-    from antifraud.services.center import ReportAccepted, ReportInput  # noqa: PLC0415
-
-    operator = await store.ensure_operator(args.source)
-    kind, category = IndicatorType(args.type), Category(args.category)
-    accepted = rejected = 0
-    batch: list[ReportInput | InvalidInput] = []
-    line_numbers: list[int] = []
-    bar = tqdm(desc="import", unit=" lines", disable=args.no_progress, file=sys.stderr)
-
-    async def flush() -> None:
-        nonlocal accepted, rejected
-        results = await center.submit(operator, batch)
-        for number, result in zip(line_numbers, results, strict=True):
-            if isinstance(result, ReportAccepted):
-                accepted += 1
-            else:
-                rejected += 1
-                sys.stderr.write(f"line {number}: {result.message}\n")
-        bar.update(len(batch))
-        batch.clear()
-        line_numbers.clear()
-
-    for number, line in enumerate(_lines(args.file), start=1):
-        value = line.strip()
-        if not value or value.startswith("#"):
-            continue
-        batch.append(ReportInput(kind, value, category, source=args.source))
-        line_numbers.append(number)
-        if len(batch) >= IMPORT_BATCH:
-            await flush()
-    if batch:
-        await flush()
-    bar.close()
-    sys.stderr.write(f"imported {accepted} reports from {args.source}; {rejected} lines rejected\n")
-    return 0 if accepted or not rejected else 1
+    target = replace(settings, blocklist_dir=args.out) if args.out else settings
+    renderer = build_renderer(target, in_process=True)
+    publishing = wire_publication(center, renderer)
+    try:
+        outcome = await publishing.planner.plan(force=args.force, actor="cli")
+        if outcome.status == "not_leader":
+            sys.stderr.write("a running center holds the publisher lease: it publishes the changes itself\n")
+        elif outcome.status == "held":
+            sys.stderr.write(f"held: {outcome.reason}\nrelease it with `antifraud publish --force`\n")
+        await publishing.materializer.start()
+        version = await publishing.materializer.catch_up()
+        sys.stderr.write(f"{outcome.status}: version {version} written to {target.blocklist_dir}\n")
+        return 3 if outcome.status == "held" else 0
+    finally:
+        await publishing.planner.step_down()
+        await renderer.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,14 +1,22 @@
-"""Ports: what the use-cases need from the outside world. Adapters implement them (SQLite,
-PostgreSQL); tests use the hand-written fakes in tests/fakes.py."""
+"""Ports: what the use-cases need from the outside world, and the records that cross them.
+
+Adapters implement them (antifraud.storage: SQLite, PostgreSQL); tests use the hand-written fakes in
+tests/fakes.py, and one contract suite (tests/contract) runs against every implementation.
+
+The store is the single source of truth. Every write is a ChangeSet committed atomically; an indicator
+in it carries the row version it was read at, and the store refuses the whole change set with
+WriteConflict when another writer got there first. Every committed change set also appends to the
+change feed, which every process follows to converge (read model, caches, revoked keys, counters).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from antifraud.domain.model import Category, IndicatorKey, ListEntry, ListingState
+from antifraud.domain.model import Category, DecisionOrigin, IndicatorKey, IndicatorType, ListEntry, ListingState
 
 
 class Clock(Protocol):
@@ -32,7 +40,7 @@ class ApiKeyRecord:
 
 @dataclass(slots=True)
 class IndicatorRecord:
-    """The durable state of one indicator, mirrored in memory by the center."""
+    """The durable state of one indicator. `row_version` is the version it was read at (0: not stored yet)."""
 
     key: IndicatorKey
     display: str
@@ -51,6 +59,59 @@ class IndicatorRecord:
     analyst_locked: bool = False  # an analyst unlisted or allowed it: automation may only send it to review
     disputed: bool = False  # a false-positive claim waits for an analyst
     evidence_json: str = "{}"  # our own probes' findings per source: {"dns": {"at", "signals"}, "crawl": ...}
+    row_version: int = 0
+    reporters: tuple[tuple[int, datetime], ...] = ()  # (operator id, received_at) inside the policy window
+    origin: DecisionOrigin | None = None  # who put it on the list
+
+    def copy(self) -> IndicatorRecord:
+        """A copy a use-case may change: the cached original stays as committed."""
+        return IndicatorRecord(
+            self.key,
+            self.display,
+            self.first_seen,
+            self.state,
+            self.score,
+            self.verdict,
+            self.signals_json,
+            self.category,
+            set(self.categories),
+            self.state_changed_at,
+            self.listed_at,
+            self.expires_at,
+            self.first_report_at,
+            self.published_version,
+            self.analyst_locked,
+            self.disputed,
+            self.evidence_json,
+            self.row_version,
+            self.reporters,
+            self.origin,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """What the read model keeps of an indicator: enough to answer a check without the record."""
+
+    key: IndicatorKey
+    state: ListingState
+    category: Category | None
+    score: int
+    disputed: bool
+    origin: DecisionOrigin | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "state": self.state.value,
+            "category": self.category.value if self.category else None,
+            "score": self.score,
+            "disputed": self.disputed,
+            "origin": self.origin.value if self.origin else None,
+        }
+
+    @classmethod
+    def of(cls, record: IndicatorRecord) -> Projection:
+        return cls(record.key, record.state, record.category, record.score, record.disputed, record.origin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,38 +168,6 @@ class LinkRecord:
     at: datetime
 
 
-@dataclass(slots=True)
-class ChangeSet:
-    """Everything one use-case writes, committed atomically (and batched with others by the writer)."""
-
-    indicators: list[IndicatorRecord] = field(default_factory=list)
-    reports: list[ReportRecord] = field(default_factory=list)
-    audit: list[AuditRecord] = field(default_factory=list)
-    allow: list[AllowRecord] = field(default_factory=list)
-    idempotency: list[IdempotencyRecord] = field(default_factory=list)
-    links: list[LinkRecord] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return bool(self.indicators or self.reports or self.audit or self.allow or self.idempotency or self.links)
-
-
-@dataclass(frozen=True, slots=True)
-class PublicationRecord:
-    version: int
-    created_at: datetime
-    domains: int
-    phones: int
-    status: str  # published | held
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ListChange:
-    value: str
-    added: bool
-    entry: ListEntry | None  # the entry as published when added
-
-
 @dataclass(frozen=True, slots=True)
 class HitBatch:
     operator_id: int
@@ -149,6 +178,7 @@ class HitBatch:
     per_category: dict[str, int]
     entries_json: str
     received_at: datetime
+    operator_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,32 +191,137 @@ class DisputeRecord:
     at: datetime
 
 
-class Store(Protocol):
-    """The center's durable state. Writes go through `apply` (atomic per change set)."""
+@dataclass(frozen=True, slots=True)
+class CounterDelta:
+    """An increment of a counter kept in the store (e.g. reports_total{type, category})."""
 
-    async def apply(self, changes: ChangeSet) -> None: ...
+    name: str
+    labels: tuple[str, ...]
+    amount: float = 1.0
 
-    async def load_indicators(self) -> list[IndicatorRecord]: ...
 
-    async def load_indicators_by_key(self, keys: Sequence[IndicatorKey]) -> list[IndicatorRecord]: ...
+@dataclass(slots=True)
+class ChangeSet:
+    """Everything one use-case writes, committed atomically (and batched with others by the writer)."""
 
-    async def recent_reports(self, since: datetime) -> list[ReportRecord]: ...
+    indicators: list[IndicatorRecord] = field(default_factory=list)
+    reports: list[ReportRecord] = field(default_factory=list)
+    audit: list[AuditRecord] = field(default_factory=list)
+    allow: list[AllowRecord] = field(default_factory=list)
+    allow_removed: list[IndicatorKey] = field(default_factory=list)
+    idempotency: list[IdempotencyRecord] = field(default_factory=list)
+    links: list[LinkRecord] = field(default_factory=list)
+    disputes: list[DisputeRecord] = field(default_factory=list)
+    disputes_closed: list[IndicatorKey] = field(default_factory=list)
+    hits: list[HitBatch] = field(default_factory=list)  # each replaces the same operator + list + interval
+    counters: list[CounterDelta] = field(default_factory=list)
 
-    async def load_allowlist(self) -> list[AllowRecord]: ...
+    def __bool__(self) -> bool:
+        return any(
+            (
+                self.indicators,
+                self.reports,
+                self.audit,
+                self.allow,
+                self.allow_removed,
+                self.idempotency,
+                self.links,
+                self.disputes,
+                self.disputes_closed,
+                self.hits,
+                self.counters,
+            )
+        )
 
-    async def remove_allow(self, key: IndicatorKey) -> None: ...
+    def count(self, name: str, *labels: str, amount: float = 1.0) -> None:
+        self.counters.append(CounterDelta(name, labels, amount))
 
-    async def audit_since(self, after_id: int, exclude_writer: str) -> tuple[int, list[AuditRecord]]: ...
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One committed change, as other processes read it from the change feed."""
+
+    seq: int
+    writer: str
+    topic: str  # indicator | allow | key | counters | publication | hold
+    key: IndicatorKey | None
+    data: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class ListingRow:
+    """What the publisher needs of an indicator to decide its published entry."""
+
+    key: IndicatorKey
+    state: ListingState
+    entry: ListEntry  # as it would be published if listed
+    allowlisted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ListChange:
+    value: str
+    action: str  # add | update | remove
+    entry: ListEntry | None  # the entry as published (None when removed)
+
+    @property
+    def added(self) -> bool:
+        return self.action != "remove"
+
+
+@dataclass(frozen=True, slots=True)
+class PublicationRecord:
+    version: int
+    created_at: datetime
+    counts: Mapping[str, int]  # entries per list after this version
+    status: str  # published | held
+    reason: str = ""
+    feed_seq: int = 0  # the change-feed position this version includes
+    approved: bool = False  # released by an analyst: the mass-change guard's new baseline
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFilter:
+    type: IndicatorType | None = None
+    category: Category | None = None
+    source: str | None = None  # reports from this operator
+    brand: str | None = None  # a brand named in the signals
+    query: str | None = None  # a value or prefix
+
+
+class IndicatorStore(Protocol):
+    async def apply(self, changes: ChangeSet) -> None:
+        """Commit atomically, or raise WriteConflict (nothing written) when an indicator's row version moved."""
+        ...
+
+    async def get_indicators(self, keys: Sequence[IndicatorKey]) -> dict[IndicatorKey, IndicatorRecord]: ...
+
+    def projections(self) -> AsyncIterator[list[Projection]]:
+        """Every listed, in-review or disputed indicator, in chunks (the read model at start-up)."""
+        ...
+
+    async def allowlist(self) -> list[AllowRecord]: ...
+
+    async def review_page(self, filters: ReviewFilter, limit: int, offset: int) -> tuple[int, list[IndicatorRecord]]:
+        """Indicators waiting for an analyst (review or disputed), disputed first, then by score and age."""
+        ...
+
+    async def due_for_expiry(self, now: datetime, limit: int) -> list[IndicatorKey]: ...
+
+    async def listed_values(self, kind: IndicatorType, after: str, limit: int) -> list[str]: ...
+
+    async def listings(self, keys: Sequence[IndicatorKey]) -> dict[IndicatorKey, ListingRow]: ...
 
     async def audit_for(self, key: IndicatorKey, limit: int = 100) -> list[AuditRecord]: ...
 
     async def links_of(self, key: IndicatorKey) -> list[LinkRecord]: ...
 
-    async def last_audit_id(self) -> int: ...
+    async def reports_for(self, key: IndicatorKey, limit: int = 50) -> list[ReportRecord]: ...
 
     async def get_idempotency(self, operator_id: int, key: str) -> IdempotencyRecord | None: ...
 
-    # operators and keys
+
+class KeyStore(Protocol):
     async def ensure_operator(self, name: str) -> Operator: ...
 
     async def add_key(self, record: ApiKeyRecord) -> None: ...
@@ -197,20 +332,68 @@ class Store(Protocol):
 
     async def revoke_key(self, key_id: str) -> bool: ...
 
-    # publication
+
+class ChangeFeed(Protocol):
+    async def changes_since(self, seq: int, limit: int = 1000) -> list[FeedEntry]: ...
+
+    async def last_seq(self) -> int: ...
+
+    async def counters(self) -> list[tuple[str, tuple[str, ...], float]]: ...
+
+
+class PublicationStore(Protocol):
     async def last_publication(self) -> PublicationRecord | None: ...
 
-    async def record_publication(self, record: PublicationRecord, changes: dict[str, list[ListChange]]) -> None: ...
+    async def publications_after(self, version: int) -> list[PublicationRecord]: ...
 
-    async def next_version(self) -> int: ...
+    async def record_publication(self, record: PublicationRecord, changes: Mapping[str, Sequence[ListChange]]) -> None:
+        """The version, its changes and the new published membership, atomically; versions only grow."""
+        ...
 
-    async def changes_since(self, list_kind: str, version: int) -> list[tuple[int, ListChange]]: ...
+    async def record_hold(self, reason: str, at: datetime) -> None: ...
 
-    # feedback
-    async def put_hits(self, batch: HitBatch) -> HitBatch | None: ...
+    async def publication_changes(self, list_name: str, since: int, until: int) -> list[tuple[int, ListChange]]: ...
 
-    async def hit_totals(self) -> list[tuple[str, str, str, int]]: ...
+    async def published(self, list_name: str, values: Sequence[str]) -> dict[str, ListEntry]: ...
 
-    async def add_dispute(self, record: DisputeRecord) -> None: ...
+    async def publication_raw(self, list_name: str, version: int) -> list[tuple[str, str, str | None]]:
+        """One version's changes as stored: (value, action, entry JSON or None), for the renderer to parse."""
+        ...
+
+    def published_raw(
+        self, list_name: str
+    ) -> AsyncIterator[list[tuple[str, str, int, str, str | None, str | None, str]]]:
+        """The newest published list as stored, sorted by value, in chunks, for the renderer to parse."""
+        ...
+
+    def published_entries(self, list_name: str) -> AsyncIterator[list[ListEntry]]:
+        """The whole published list at the newest version, in chunks sorted by value."""
+        ...
+
+    async def mass_change_baseline(self, since: datetime) -> int:
+        """The version the mass-change guard compares with: the newest analyst-approved one, or the
+        newest published before `since`, whichever is newer (0: none)."""
+        ...
+
+
+class LeaseStore(Protocol):
+    async def acquire_lease(self, name: str, holder: str, seconds: float) -> bool:
+        """Take or renew the named lease for `seconds`; False while another holder has it."""
+        ...
+
+    async def release_lease(self, name: str, holder: str) -> None: ...
+
+
+class Store(IndicatorStore, KeyStore, ChangeFeed, PublicationStore, LeaseStore, Protocol):
+    """Everything durable, in one database."""
+
+    writer_id: str
+
+    async def healthy(self, timeout: float = 2.0) -> tuple[bool, str]:  # noqa: ASYNC109 - the probe write's deadline
+        ...
+
+    async def prune(self, before: datetime) -> int:
+        """Delete change-feed entries and finished records older than `before` (retention)."""
+        ...
 
     async def close(self) -> None: ...

@@ -47,7 +47,9 @@ class PublicationSettings:
     max_delay_seconds: float = 1.0  # publish at the latest this long after the first pending change
     max_change_share: float = 0.25  # a version changing more than this share of a list is held for an analyst
     guard_min_entries: int = 100  # below this size the guard does not apply
+    guard_window_seconds: float = 3600.0  # changes since the last approved state or this long ago add up
     rpz_ttl: int = 300
+    fsync: bool = True  # make each version durable before it is served (off only for benchmarks and tests)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,8 @@ class Settings:
     jobs: JobSettings = field(default_factory=JobSettings)
     dns_lexicon_file: Path = DEFAULT_CONFIG_DIR / "dns_lexicon.toml"
     feeds: tuple[Mapping[str, Any], ...] = ()  # [[feed]] tables, validated by antifraud.feeds
+    sync_seconds: float = 0.25  # how often other processes' changes are read from the change feed
+    retention_days: float = 30.0  # change-feed entries and idempotency keys older than this are deleted
 
     @property
     def is_postgres(self) -> bool:
@@ -205,8 +209,18 @@ def load_settings(  # noqa: C901 - one step per source of settings, in order of 
     server = data.get("server", {})
     paths = data.get("paths", {})
     defaults = Settings()
+    storage = data.get("storage", {})
+    unknown_storage = set(storage) - {"db", "sync_seconds", "retention_days"}
+    if unknown_storage:
+        raise ConfigError(f"[storage] has unknown settings: {', '.join(sorted(unknown_storage))}")
+    for name in ("sync_seconds", "retention_days"):
+        value = storage.get(name, 1)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ConfigError(f"[storage] {name} = {value!r} must be a positive number of seconds or days")
     settings = Settings(
-        db=db_location(str(data.get("storage", {}).get("db", defaults.db))),
+        db=db_location(str(storage.get("db", defaults.db))),
+        sync_seconds=float(storage.get("sync_seconds", defaults.sync_seconds)),
+        retention_days=float(storage.get("retention_days", defaults.retention_days)),
         blocklist_dir=rel(paths.get("blocklist_dir", str(defaults.blocklist_dir))),
         brands_file=rel(paths["brands"]) if "brands" in paths else defaults.brands_file,
         lexicon_file=rel(paths["lexicon"]) if "lexicon" in paths else defaults.lexicon_file,

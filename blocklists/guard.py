@@ -13,6 +13,7 @@ Pure: it works on counts, which the publication planner derives from the recorde
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from antifraud.domain.errors import ConfigError
@@ -69,3 +70,17 @@ def assess_mass_change(
         f"at most {max_share:.0%} may change at once, so an analyst must release it"
     )
     return MassChange(added, removed, previous, current, share, held=True, reason=reason)
+
+
+def net_change(history: Iterable[tuple[str, str]], proposed: Iterable[tuple[str, str]]) -> tuple[int, int]:
+    """(added, removed) between a baseline and the state after `history` then `proposed`, each a
+    sequence of (value, action) in order, action add | update | remove. A value added and removed
+    again since the baseline counts for neither; one removed and added back, likewise."""
+    first: dict[str, str] = {}
+    last: dict[str, str] = {}
+    for value, action in (*history, *proposed):
+        first.setdefault(value, action)
+        last[value] = action
+    added = sum(1 for v, a in first.items() if a == "add" and last[v] != "remove")
+    removed = sum(1 for v, a in first.items() if a != "add" and last[v] == "remove")
+    return added, removed

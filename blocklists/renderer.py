@@ -31,7 +31,7 @@ from blocklists.buckets import TARGET, RowBuckets, encode_rows
 from blocklists.errors import StalePublication
 from blocklists.formats import ListFormat
 from blocklists.patching import FormatFile, WrittenFile
-from blocklists.rows import Row, check_version
+from blocklists.rows import Row, check_value, check_version, display_form
 
 INDEX_NAME = "index.json"
 SUMS_NAME = "SHA256SUMS"
@@ -46,6 +46,51 @@ class ListChanges:
 
     upserts: Sequence[Row] = ()
     removals: Sequence[str] = ()
+
+
+RawChange = tuple[str, str, str | None]  # (value, action: add|update|remove, the entry as stored JSON or None)
+RawEntry = tuple[
+    str, str, int, str, str | None, str | None, str
+]  # value, category, score, listed_at, expires_at, display, origin
+
+
+def _utc_text(stored: str | None) -> str:
+    """A stored UTC timestamp (ISO 8601 with +00:00) as a list shows it: whole seconds and `Z`."""
+    return "" if not stored else stored[:19] + "Z"
+
+
+def row_from_raw(kind: ListKind, raw: RawEntry) -> Row:
+    """A row from a stored published entry, checked (the store is trusted, but a list is a resolver's input)."""
+    value, category, score, listed_at, expires_at, display, origin = raw
+    check_value(kind, value, "entry")
+    return Row(
+        value, category, str(score), _utc_text(listed_at), _utc_text(expires_at), display_form(value, display), origin
+    )
+
+
+def changes_from_raw(kind: ListKind, raw: Sequence[RawChange]) -> ListChanges:
+    upserts: list[Row] = []
+    removals: list[str] = []
+    for value, action, entry in raw:
+        if action == "remove" or entry is None:
+            removals.append(value)
+            continue
+        d = json.loads(entry)
+        upserts.append(
+            row_from_raw(
+                kind,
+                (
+                    value,
+                    d["category"],
+                    int(d["score"]),
+                    d["listed_at"],
+                    d.get("expires_at"),
+                    d.get("display"),
+                    d.get("origin", "auto"),
+                ),
+            )
+        )
+    return ListChanges(upserts, removals)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +195,14 @@ class Renderer:
             )
         counts = {kind: lst.buckets.count for kind, lst in self._lists.items()}
         return Manifest(version, str(index.get("generated_at", "")), directory, files, counts, index)
+
+    def load_raw(self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawEntry]]) -> Manifest:
+        """`load` from stored published entries (sorted by value), converted here, in the renderer's process."""
+        return self.load(version, generated_at, {k: [row_from_raw(k, r) for r in rows] for k, rows in raw.items()})
+
+    def publish_raw(self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawChange]]) -> Manifest:
+        """`publish` from a version's stored changes, converted here, in the renderer's process."""
+        return self.publish(version, generated_at, {k: changes_from_raw(k, c) for k, c in raw.items()})
 
     def load(self, version: int, generated_at: str, rows: Mapping[ListKind, Sequence[Row]]) -> Manifest:
         """Start from complete lists (checked, sorted, unique rows) and write them as `version`."""

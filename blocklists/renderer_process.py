@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from antifraud.domain.model import ListKind
 from blocklists.errors import BlocklistError
 from blocklists.formats import RpzOptions, build_formats
-from blocklists.renderer import ListChanges, Manifest, Renderer
+from blocklists.renderer import ListChanges, Manifest, RawChange, RawEntry, Renderer
 from blocklists.rows import Row
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,14 @@ class AsyncRenderer(Protocol):
     async def load(self, version: int, generated_at: str, rows: Mapping[ListKind, Sequence[Row]]) -> Manifest: ...
 
     async def publish(self, version: int, generated_at: str, changes: Mapping[ListKind, ListChanges]) -> Manifest: ...
+
+    async def load_raw(
+        self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawEntry]]
+    ) -> Manifest: ...
+
+    async def publish_raw(
+        self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawChange]]
+    ) -> Manifest: ...
 
     async def close(self) -> None: ...
 
@@ -64,6 +72,16 @@ class LocalRenderer:
 
     async def publish(self, version: int, generated_at: str, changes: Mapping[ListKind, ListChanges]) -> Manifest:
         result: Manifest = await self._run("publish", version, generated_at, changes)
+        return result
+
+    async def load_raw(self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawEntry]]) -> Manifest:
+        result: Manifest = await self._run("load_raw", version, generated_at, raw)
+        return result
+
+    async def publish_raw(
+        self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawChange]]
+    ) -> Manifest:
+        result: Manifest = await self._run("publish_raw", version, generated_at, raw)
         return result
 
     async def close(self) -> None:
@@ -135,6 +153,16 @@ class ProcessRenderer:
 
     async def publish(self, version: int, generated_at: str, changes: Mapping[ListKind, ListChanges]) -> Manifest:
         result: Manifest = await self._run("publish", version, generated_at, changes)
+        return result
+
+    async def load_raw(self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawEntry]]) -> Manifest:
+        result: Manifest = await self._run("load_raw", version, generated_at, raw)
+        return result
+
+    async def publish_raw(
+        self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawChange]]
+    ) -> Manifest:
+        result: Manifest = await self._run("publish_raw", version, generated_at, raw)
         return result
 
     async def close(self) -> None:

@@ -1,27 +1,42 @@
-"""Hand-written fakes of the ports, for service tests (no database, no clock, no network)."""
+"""Hand-written fakes of the ports, for service tests (no database, no clock, no network).
+
+`FakeStore` keeps the store's semantics exactly — row versions refused on conflict, atomic change
+sets, the change feed, counters, published membership, leases — so that the store contract suite
+(tests/contract) runs against it and SQLite alike. `GatedStore` wraps any store and stops a chosen
+call at a gate until the test opens it: that is how the tests interleave two writers.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections import defaultdict
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from antifraud.domain.model import IndicatorKey
+from antifraud.domain.errors import IdempotencyTaken, StoreUnavailable, WriteConflict
+from antifraud.domain.model import Category, DecisionOrigin, IndicatorKey, IndicatorType, ListEntry, ListingState
 from antifraud.ports import (
     AllowRecord,
     ApiKeyRecord,
     AuditRecord,
     ChangeSet,
     DisputeRecord,
+    FeedEntry,
     HitBatch,
     IdempotencyRecord,
     IndicatorRecord,
     LinkRecord,
     ListChange,
+    ListingRow,
     Operator,
+    Projection,
     PublicationRecord,
     ReportRecord,
+    ReviewFilter,
 )
 
 
@@ -36,82 +51,192 @@ class FakeClock:
         self.current += timedelta(**delta)
 
 
+def _utc(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass
+class _Hits:
+    batch: HitBatch
+
+
+@dataclass
 class FakeStore:
-    """Implements antifraud.ports.Store in memory; `fail_next` makes the next write raise."""
+    """antifraud.ports.Store in memory. `fail_next` makes the next write raise StoreUnavailable."""
 
-    def __init__(self) -> None:
-        self.indicators: dict[IndicatorKey, IndicatorRecord] = {}
-        self.reports: list[ReportRecord] = []
-        self.audit: list[tuple[int, str, AuditRecord]] = []
-        self.allowlist: dict[IndicatorKey, AllowRecord] = {}
-        self.idempotency: dict[tuple[int, str], IdempotencyRecord] = {}
-        self.operators: dict[str, Operator] = {}
-        self.keys: dict[str, ApiKeyRecord] = {}
-        self.publications: list[PublicationRecord] = []
-        self.changes: list[tuple[int, str, ListChange]] = []
-        self.hits: dict[tuple[int, str, datetime, datetime], HitBatch] = {}
-        self.disputes: list[DisputeRecord] = []
-        self.links: dict[tuple[IndicatorKey, IndicatorKey, str], LinkRecord] = {}
-        self.fail_next = False
-        self.writer = "fake"
+    writer_id: str = "fake"
+    indicators: dict[IndicatorKey, IndicatorRecord] = field(default_factory=dict)
+    reports: list[ReportRecord] = field(default_factory=list)
+    audit: list[AuditRecord] = field(default_factory=list)
+    allow: dict[IndicatorKey, AllowRecord] = field(default_factory=dict)
+    idempotency: dict[tuple[int, str], IdempotencyRecord] = field(default_factory=dict)
+    operators: dict[str, Operator] = field(default_factory=dict)
+    keys: dict[str, ApiKeyRecord] = field(default_factory=dict)
+    links: dict[tuple[IndicatorKey, IndicatorKey, str], LinkRecord] = field(default_factory=dict)
+    disputes: list[tuple[DisputeRecord, datetime | None]] = field(default_factory=list)
+    hits: dict[tuple[int, str, datetime, datetime], HitBatch] = field(default_factory=dict)
+    counter_values: dict[tuple[str, tuple[str, ...]], float] = field(default_factory=dict)
+    feed: list[FeedEntry] = field(default_factory=list)
+    publications: list[PublicationRecord] = field(default_factory=list)
+    changes: list[tuple[int, str, ListChange]] = field(default_factory=list)
+    published_lists: dict[str, dict[str, ListEntry]] = field(default_factory=lambda: defaultdict(dict))
+    leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    fail_next: bool = False
+    closed: bool = False
+    _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    def _maybe_fail(self) -> None:
+    def shared(self, writer_id: str) -> FakeStore:
+        """Another process's view of the same data: the same state, its own writer id."""
+        return replace(self, writer_id=writer_id)
+
+    def _fail(self) -> None:
+        if self.closed:
+            raise StoreUnavailable("the store is closed")
         if self.fail_next:
             self.fail_next = False
-            raise OSError("disk full (fake)")
+            raise StoreUnavailable("disk full (fake)")
 
-    async def apply(self, changes: ChangeSet) -> None:
-        self._maybe_fail()
+    def _append(self, topic: str, key: IndicatorKey | None, data: Mapping[str, object], writer: str) -> None:
+        self.feed.append(FeedEntry(next(self._seq), writer, topic, key, dict(data)))
+
+    # writes --------------------------------------------------------------------------------------
+    async def apply(self, changes: ChangeSet) -> None:  # noqa: C901 - one branch per part of a change set, as the SQL adapter
+        await asyncio.sleep(0)  # a real store awaits: let other tasks run here
+        self._fail()
+        conflicts = []
         for r in changes.indicators:
-            # store a copy: the center keeps mutating its own objects
-            self.indicators[r.key] = replace(r, categories=set(r.categories))
+            stored = self.indicators.get(r.key)
+            if (stored.row_version if stored else 0) != r.row_version:
+                conflicts.append(r.key)
+        if conflicts:
+            raise WriteConflict(f"changed by another writer: {conflicts[:3]}", frozenset(conflicts))
+        for i in changes.idempotency:
+            if (i.operator_id, i.key) in self.idempotency:
+                raise IdempotencyTaken("the Idempotency-Key was stored by another request", frozenset())
+        # nothing can fail past this point: the change set applies whole
+        for r in changes.indicators:
+            stored_copy = r.copy()
+            stored_copy.row_version = r.row_version + 1
+            self.indicators[r.key] = stored_copy
+            self._append(
+                "indicator", r.key, {**Projection.of(r).to_json(), "row_version": r.row_version + 1}, self.writer_id
+            )
         self.reports.extend(changes.reports)
         for a in changes.allow:
-            self.allowlist[a.key] = a
-        for a in changes.audit:
-            self.audit.append((len(self.audit) + 1, self.writer, a))
+            self.allow[a.key] = a
+            self._append("allow", a.key, {"allowed": True}, self.writer_id)
+        for key in changes.allow_removed:
+            self.allow.pop(key, None)
+            self._append("allow", key, {"allowed": False}, self.writer_id)
+        self.audit.extend(changes.audit)
         for i in changes.idempotency:
             self.idempotency[(i.operator_id, i.key)] = i
         for link in changes.links:
             self.links[(link.source, link.target, link.relation)] = link
+        self.disputes.extend((d, None) for d in changes.disputes)
+        for key in changes.disputes_closed:
+            self.disputes = [(d, c or datetime.now(UTC)) if d.key == key else (d, c) for d, c in self.disputes]
+        deltas: dict[tuple[str, tuple[str, ...]], float] = defaultdict(float)
+        for c in changes.counters:
+            deltas[(c.name, c.labels)] += c.amount
+        for batch in changes.hits:
+            key = (batch.operator_id, batch.list, batch.interval_start, batch.interval_end)
+            old = self.hits.get(key)
+            self.hits[key] = batch
+            before = old.per_category if old else {}
+            for category in set(before) | set(batch.per_category):
+                deltas[("blocked_hits", (batch.list, category))] += batch.per_category.get(category, 0) - before.get(
+                    category, 0
+                )
+            deltas[("operator_blocked_hits", (batch.list, batch.operator_name))] += sum(
+                batch.per_category.values()
+            ) - sum(before.values())
+        for k, v in deltas.items():
+            self.counter_values[k] = self.counter_values.get(k, 0.0) + v
+        if deltas:
+            self._append("counters", None, {}, self.writer_id)
 
-    async def load_indicators(self) -> list[IndicatorRecord]:
-        return [replace(r, categories=set(r.categories)) for r in self.indicators.values()]
+    # indicators ----------------------------------------------------------------------------------
+    async def get_indicators(self, keys: Sequence[IndicatorKey]) -> dict[IndicatorKey, IndicatorRecord]:
+        await asyncio.sleep(0)
+        return {k: self.indicators[k].copy() for k in keys if k in self.indicators}
 
-    async def load_indicators_by_key(self, keys: Sequence[IndicatorKey]) -> list[IndicatorRecord]:
-        return [
-            replace(self.indicators[k], categories=set(self.indicators[k].categories))
-            for k in keys
-            if k in self.indicators
+    async def projections(self) -> AsyncIterator[list[Projection]]:
+        kept = [
+            Projection.of(r)
+            for r in self.indicators.values()
+            if r.state in {ListingState.LISTED, ListingState.REVIEW} or r.disputed
         ]
+        yield kept
 
-    async def recent_reports(self, since: datetime) -> list[ReportRecord]:
-        return [r for r in self.reports if r.received_at >= since]
+    async def allowlist(self) -> list[AllowRecord]:
+        return list(self.allow.values())
 
-    async def load_allowlist(self) -> list[AllowRecord]:
-        return list(self.allowlist.values())
+    async def review_page(self, filters: ReviewFilter, limit: int, offset: int) -> tuple[int, list[IndicatorRecord]]:
+        waiting = [r for r in self.indicators.values() if r.state is ListingState.REVIEW or r.disputed]
+        if filters.type is not None:
+            waiting = [r for r in waiting if r.key.type is filters.type]
+        if filters.category is not None:
+            waiting = [r for r in waiting if r.category is filters.category]
+        if filters.query:
+            waiting = [r for r in waiting if r.key.value.startswith(filters.query)]
+        if filters.brand:
+            waiting = [r for r in waiting if filters.brand in r.signals_json]
+        if filters.source:
+            ids = {o.id for o in self.operators.values() if o.name == filters.source}
+            reported = {r.key for r in self.reports if r.operator_id in ids}
+            waiting = [r for r in waiting if r.key in reported]
+        waiting.sort(key=lambda r: (not r.disputed, -r.score, r.first_seen))
+        return len(waiting), [r.copy() for r in waiting[offset : offset + limit]]
 
-    async def remove_allow(self, key: IndicatorKey) -> None:
-        self.allowlist.pop(key, None)
+    async def due_for_expiry(self, now: datetime, limit: int) -> list[IndicatorKey]:
+        due = [
+            r.key
+            for r in self.indicators.values()
+            if r.state is ListingState.LISTED and r.expires_at is not None and r.expires_at <= now
+        ]
+        return due[:limit]
 
-    async def audit_since(self, after_id: int, exclude_writer: str) -> tuple[int, list[AuditRecord]]:
-        rows = [row for row in self.audit if row[0] > after_id]
-        last = rows[-1][0] if rows else after_id
-        return last, [a for _, w, a in rows if w != exclude_writer]
+    async def listed_values(self, kind: IndicatorType, after: str, limit: int) -> list[str]:
+        values = sorted(
+            r.key.value
+            for r in self.indicators.values()
+            if r.key.type is kind and r.state is ListingState.LISTED and r.key.value > after
+        )
+        return values[:limit]
+
+    async def listings(self, keys: Sequence[IndicatorKey]) -> dict[IndicatorKey, ListingRow]:
+        found = {}
+        for key in keys:
+            r = self.indicators.get(key)
+            if r is None:
+                continue
+            entry = ListEntry(
+                r.key.value,
+                r.category or Category.OTHER,
+                r.score,
+                r.listed_at or r.first_seen,
+                r.expires_at,
+                r.display if r.display != r.key.value else None,
+                r.origin or DecisionOrigin.AUTO,
+            )
+            found[key] = ListingRow(key, r.state, _round_trip(entry), key in self.allow)
+        return found
 
     async def audit_for(self, key: IndicatorKey, limit: int = 100) -> list[AuditRecord]:
-        return [a for _, _, a in reversed(self.audit) if a.key == key][:limit]
+        return [a for a in reversed(self.audit) if a.key == key][:limit]
 
     async def links_of(self, key: IndicatorKey) -> list[LinkRecord]:
         found = [link for link in self.links.values() if key in (link.source, link.target)]
         return sorted(found, key=lambda link: link.at, reverse=True)
 
-    async def last_audit_id(self) -> int:
-        return len(self.audit)
+    async def reports_for(self, key: IndicatorKey, limit: int = 50) -> list[ReportRecord]:
+        return [r for r in reversed(self.reports) if r.key == key][:limit]
 
     async def get_idempotency(self, operator_id: int, key: str) -> IdempotencyRecord | None:
         return self.idempotency.get((operator_id, key))
 
+    # operators and keys --------------------------------------------------------------------------
     async def ensure_operator(self, name: str) -> Operator:
         if name not in self.operators:
             self.operators[name] = Operator(len(self.operators) + 1, name)
@@ -131,44 +256,174 @@ class FakeStore:
         if record is None or record.revoked:
             return False
         self.keys[key_id] = replace(record, revoked=True)
+        self._append("key", None, {"key_id": key_id, "revoked": True}, self.writer_id)
         return True
 
-    async def last_publication(self) -> PublicationRecord | None:
-        published = [p for p in self.publications if p.status == "published"]
-        return published[-1] if published else None
+    # the change feed -----------------------------------------------------------------------------
+    async def changes_since(self, seq: int, limit: int = 1000) -> list[FeedEntry]:
+        return [e for e in self.feed if e.seq > seq][:limit]
 
-    async def record_publication(self, record: PublicationRecord, changes: dict[str, list[ListChange]]) -> None:
-        self._maybe_fail()
+    async def last_seq(self) -> int:
+        return self.feed[-1].seq if self.feed else 0
+
+    async def counters(self) -> list[tuple[str, tuple[str, ...], float]]:
+        return [(n, labels, v) for (n, labels), v in sorted(self.counter_values.items())]
+
+    # publication ---------------------------------------------------------------------------------
+    async def last_publication(self) -> PublicationRecord | None:
+        return self.publications[-1] if self.publications else None
+
+    async def publications_after(self, version: int) -> list[PublicationRecord]:
+        return [p for p in self.publications if p.version > version]
+
+    async def record_publication(self, record: PublicationRecord, changes: Mapping[str, Sequence[ListChange]]) -> None:
+        await asyncio.sleep(0)
+        self._fail()
+        newest = self.publications[-1].version if self.publications else 0
+        if record.version <= newest:
+            raise WriteConflict(f"version {record.version} is not newer than {newest}", frozenset())
         self.publications.append(record)
         for kind, items in changes.items():
-            self.changes.extend((record.version, kind, c) for c in items)
+            for c in items:
+                self.changes.append((record.version, kind, c))
+                if c.entry is None:
+                    self.published_lists[kind].pop(c.value, None)
+                else:
+                    self.published_lists[kind][c.value] = _round_trip(c.entry)
+        self._append("publication", None, {"version": record.version}, self.writer_id)
 
-    async def next_version(self) -> int:
-        return max((p.version for p in self.publications), default=0) + 1
+    async def record_hold(self, reason: str, at: datetime) -> None:  # noqa: ARG002 - the feed entry carries no time
+        self._append("hold", None, {"reason": reason}, self.writer_id)
 
-    async def changes_since(self, list_kind: str, version: int) -> list[tuple[int, ListChange]]:
-        return [(v, c) for v, k, c in self.changes if k == list_kind and v > version]
+    async def publication_changes(self, list_name: str, since: int, until: int) -> list[tuple[int, ListChange]]:
+        return [(v, c) for v, k, c in self.changes if k == list_name and since < v <= until]
 
-    async def put_hits(self, batch: HitBatch) -> HitBatch | None:
-        key = (batch.operator_id, batch.list, batch.interval_start, batch.interval_end)
-        previous = self.hits.get(key)
-        self.hits[key] = batch
-        return previous
+    async def published(self, list_name: str, values: Sequence[str]) -> dict[str, ListEntry]:
+        current = self.published_lists[list_name]
+        return {v: current[v] for v in values if v in current}
 
-    async def hit_totals(self) -> list[tuple[str, str, str, int]]:
-        names = {o.id: o.name for o in self.operators.values()}
-        totals: dict[tuple[str, str, str], int] = {}
-        for b in self.hits.values():
-            for category, n in b.per_category.items():
-                k = (b.list, category, names.get(b.operator_id, str(b.operator_id)))
-                totals[k] = totals.get(k, 0) + n
-        return [(*k, n) for k, n in sorted(totals.items())]
+    async def published_entries(self, list_name: str) -> AsyncIterator[list[ListEntry]]:
+        current = self.published_lists[list_name]
+        yield [current[v] for v in sorted(current)]
 
-    async def add_dispute(self, record: DisputeRecord) -> None:
-        self.disputes.append(record)
+    async def publication_raw(self, list_name: str, version: int) -> list[tuple[str, str, str | None]]:
+        return [
+            (c.value, c.action, _entry_json(c.entry)) for v, k, c in self.changes if k == list_name and v == version
+        ]
+
+    async def published_raw(
+        self, list_name: str
+    ) -> AsyncIterator[list[tuple[str, str, int, str, str | None, str | None, str]]]:
+        current = self.published_lists[list_name]
+        yield [
+            (
+                e.value,
+                e.category.value,
+                e.score,
+                _utc(e.listed_at) or "",
+                _utc(e.expires_at),
+                e.display,
+                e.origin.value,
+            )
+            for e in (current[v] for v in sorted(current))
+        ]
+
+    async def mass_change_baseline(self, since: datetime) -> int:
+        approved = [p.version for p in self.publications if p.approved]
+        before = [p.version for p in self.publications if p.created_at <= since]
+        return max([*approved, *before], default=0)
+
+    # leases, health, retention -------------------------------------------------------------------
+    async def acquire_lease(self, name: str, holder: str, seconds: float) -> bool:
+        now = datetime.now(UTC)
+        current = self.leases.get(name)
+        if current is not None and current[0] != holder and current[1] > now:
+            return False
+        self.leases[name] = (holder, now + timedelta(seconds=seconds))
+        return True
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        if self.leases.get(name, ("", None))[0] == holder:
+            del self.leases[name]
+
+    async def healthy(self, timeout: float = 2.0) -> tuple[bool, str]:  # noqa: ARG002, ASYNC109 - memory answers at once
+        try:
+            self._fail()
+        except StoreUnavailable as exc:
+            return False, exc.message
+        return True, "in memory"
+
+    async def prune(self, before: datetime) -> int:  # noqa: ARG002 - the fake keeps everything
+        return 0
 
     async def close(self) -> None:
+        self.closed = True
+
+
+def _round_trip(entry: ListEntry) -> ListEntry:
+    """Entries as a store gives them back: times at microsecond precision in UTC."""
+    return replace(
+        entry,
+        listed_at=entry.listed_at.astimezone(UTC),
+        expires_at=entry.expires_at.astimezone(UTC) if entry.expires_at else None,
+    )
+
+
+def _entry_json(entry: ListEntry | None) -> str | None:
+    if entry is None:
         return None
+    return json.dumps(
+        {
+            "value": entry.value,
+            "category": entry.category.value,
+            "score": entry.score,
+            "listed_at": _utc(entry.listed_at),
+            "expires_at": _utc(entry.expires_at),
+            "display": entry.display,
+            "origin": entry.origin.value,
+        }
+    )
+
+
+class Gate:
+    """Stops the next call of a store method until `open()`; `reached` is set when a caller arrived."""
+
+    def __init__(self) -> None:
+        self.reached = asyncio.Event()
+        self._open = asyncio.Event()
+
+    def open(self) -> None:
+        self._open.set()
+
+    async def wait(self) -> None:
+        self.reached.set()
+        await self._open.wait()
+
+
+class GatedStore:
+    """A store whose chosen method waits at a gate before doing its work (one gate per call)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._gates: dict[str, list[Gate]] = defaultdict(list)
+
+    def gate(self, method: str) -> Gate:
+        gate = Gate()
+        self._gates[method].append(gate)
+        return gate
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self._inner, name)
+        if not callable(target) or name not in self._gates:
+            return target
+
+        async def gated(*args: Any, **kwargs: Any) -> Any:
+            gates = self._gates.get(name)
+            if gates:
+                await gates.pop(0).wait()
+            return await target(*args, **kwargs)
+
+        return gated
 
 
 def signals_of(record: IndicatorRecord) -> list[str]:

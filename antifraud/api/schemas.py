@@ -3,16 +3,35 @@
 from __future__ import annotations
 
 import builtins
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from antifraud.domain.errors import InvalidInput
 from antifraud.domain.model import Action, Category, IndicatorType
 
 T = TypeVar("T")
 Text = Annotated[str, Field(min_length=1, max_length=2048)]
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+
+
+def _instant(value: datetime) -> datetime:
+    """An RFC 3339 instant a report can carry: with a zone, in UTC range, not before 1990, not in the future."""
+    if value.tzinfo is None:
+        raise ValueError("needs a time zone (RFC 3339), e.g. 2026-11-22T10:00:00Z")
+    try:
+        utc = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("is outside the range of dates this center accepts") from None
+    if utc < EARLIEST:
+        raise ValueError("is before 1990")
+    if utc > datetime.now(UTC) + timedelta(days=1):
+        raise ValueError("is in the future")
+    return utc
+
+
+Instant = Annotated[datetime, AfterValidator(_instant)]
 
 
 class _Body(BaseModel):
@@ -24,7 +43,11 @@ class ReportIn(_Body):
     value: Text
     category: Category
     comment: Annotated[str, Field(max_length=4000)] | None = None
-    observed_at: datetime | None = None
+    observed_at: Instant | None = None
+
+
+class ReportBatchIn(_Body):
+    reports: Annotated[list[ReportIn], Field(min_length=1, max_length=1000)]
 
 
 class CheckItem(_Body):
@@ -50,9 +73,9 @@ class HitEntry(_Body):
 
 
 class HitsIn(_Body):
-    list: Literal["domains", "phones"]
-    interval_start: datetime
-    interval_end: datetime
+    list: Literal["domains", "phones", "wallets"]
+    interval_start: Instant
+    interval_end: Instant
     total: Annotated[int, Field(ge=0, le=10**13)]
     entries: Annotated[builtins.list[HitEntry], Field(max_length=100_000)] = []
 
@@ -90,7 +113,7 @@ def parse(model: type[T], data: Any, prefix: str = "") -> T:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = _field_path(tuple(first["loc"]), prefix) or prefix or "body"
-        message = first["msg"]
+        message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "enum" and "ctx" in first:
             message = f"must be one of {first['ctx'].get('expected')}"
         elif first["type"] == "extra_forbidden":

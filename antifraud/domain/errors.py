@@ -44,3 +44,28 @@ class ConfigError(AntifraudError):
     """Configuration (settings, brands, lexicons) is invalid; raised at start, never later."""
 
     code = "config"
+
+
+class WriteConflict(AntifraudError):  # noqa: N818
+    """Another writer changed these indicators since they were read (their row version moved on).
+    Use-cases reload them, re-run the policy and try again; a caller never sees it unless that fails
+    repeatedly."""
+
+    code = "write_conflict"
+
+    def __init__(self, message: str, keys: frozenset[object]) -> None:
+        super().__init__(message)
+        self.keys = keys
+
+
+class StoreUnavailable(AntifraudError):  # noqa: N818
+    """The store cannot be written or read right now (locked by another process, disk full, restarted
+    database): the API answers 503 with Retry-After; nothing was half-written."""
+
+    code = "store_unavailable"
+
+
+class IdempotencyTaken(WriteConflict):
+    """Another request stored the same Idempotency-Key first: replay its answer instead."""
+
+    code = "idempotency_taken"

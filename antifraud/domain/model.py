@@ -123,7 +123,11 @@ LIST_OF_TYPE = {
     IndicatorType.PHONE: ListKind.PHONES,
     IndicatorType.WALLET: ListKind.WALLETS,
 }
-TYPE_OF_LIST = {ListKind.DOMAINS: IndicatorType.DOMAIN, ListKind.PHONES: IndicatorType.PHONE, ListKind.WALLETS: IndicatorType.WALLET}
+TYPE_OF_LIST = {
+    ListKind.DOMAINS: IndicatorType.DOMAIN,
+    ListKind.PHONES: IndicatorType.PHONE,
+    ListKind.WALLETS: IndicatorType.WALLET,
+}
 
 
 @dataclass(frozen=True, slots=True)

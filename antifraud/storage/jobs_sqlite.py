@@ -1,7 +1,9 @@
-"""The job queue on SQLite (aiosqlite): its own connection, WAL, busy timeout, atomic claims.
+"""The job queue on SQLite: atomic claims through the database's writer task.
 
-Several worker processes may share one database file. A claim is one `UPDATE ... WHERE id IN
-(SELECT ... LIMIT ?) RETURNING *` inside `BEGIN IMMEDIATE`, so SQLite's single writer makes it
+Several worker processes may share one database file. Every transaction runs as one op in the
+writer task of antifraud.storage.database, never in the caller's task: a lease renewer cancelled at
+its deadline cannot leave `BEGIN IMMEDIATE` open (that locked the whole center before). A claim is one
+`UPDATE ... WHERE id IN (SELECT ... LIMIT ?) RETURNING *` inside `BEGIN IMMEDIATE`, so SQLite's single writer makes it
 atomic across processes; a job whose lease expired is claimable again, which is how a job survives
 a killed worker. Every state change after a claim is conditioned on the lease owner, so a worker
 that lost its lease cannot complete or fail a job that another worker has taken over.
@@ -11,15 +13,13 @@ The schema comes from migration 0002_jobs.sql, applied by the store's migration 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import aiosqlite
 
@@ -27,8 +27,9 @@ from antifraud.domain.errors import ConfigError
 from antifraud.jobs.model import ClaimRequest, Enqueued, Job, JobCount, JobState, LeaseLost, NewJob, UnknownJob
 from antifraud.jobs.policy import Park, Retry, RetryPolicy, decide_failure, lost_lease_reason
 from antifraud.ports import Clock
+from antifraud.storage.database import SqliteDatabase
 
-BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 _ACTIVE = ("pending", "running")
 
 
@@ -67,78 +68,60 @@ def _marks(values: Sequence[Any]) -> str:
 
 
 class SqliteJobQueue:
-    """`antifraud.jobs.JobQueue` on a SQLite file. Open with `await SqliteJobQueue(...).open()`."""
+    """`antifraud.jobs.JobQueue` on a SQLite database. Give it the center's SqliteDatabase to share its
+    writer (one writer per process), or a path to open a database of its own (worker processes, tests)."""
 
     def __init__(
         self,
-        path: str,
+        database: SqliteDatabase | str,
         clock: Clock,
         policy: RetryPolicy | None = None,
         rand: Callable[[], float] = random.random,
     ) -> None:
-        self.path = path
+        self._db = database if isinstance(database, SqliteDatabase) else None
+        self.path = database.path if isinstance(database, SqliteDatabase) else database
+        self._owns_db = not isinstance(database, SqliteDatabase)
         self.clock = clock
         self.policy = policy or RetryPolicy()
         self._rand = rand
-        self._conn: aiosqlite.Connection | None = None
-        # aiosqlite runs one statement at a time, but two coroutines could interleave their
-        # transactions on the shared connection; the lock keeps each transaction whole.
-        self._lock = asyncio.Lock()
 
     async def open(self) -> Self:
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        try:
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA synchronous=NORMAL")
-            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            async with conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'") as cur:
-                found = await cur.fetchone()
-        except BaseException:
-            await conn.close()
-            raise
+        if self._db is None:
+            if self.path != ":memory:" and not Path(self.path).exists():  # noqa: ASYNC240 - once, at start
+                raise ConfigError(
+                    f"{self.path} does not exist: open the center's store first (it applies the migrations)"
+                )
+            self._db = await SqliteDatabase(self.path).open()
+        found = await self._db.fetchone("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'")
         if found is None:
-            await conn.close()
+            await self.close()
             raise ConfigError(
                 f"{self.path} has no jobs table: apply the migrations first "
                 "(opening the center's store does, or apply 0002_jobs.sql)"
             )
-        self._conn = conn
         return self
 
     async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        if self._db is not None and self._owns_db:
+            await self._db.close()
+        self._db = None if self._owns_db else self._db
 
     @property
-    def conn(self) -> aiosqlite.Connection:
-        if self._conn is None:
+    def db(self) -> SqliteDatabase:
+        if self._db is None:
             raise RuntimeError("the job queue is not open: call `await queue.open()` first")
-        return self._conn
+        return self._db
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._lock:
-            conn = self.conn
-            # IMMEDIATE takes the write lock up front: a read-then-write transaction started as
-            # DEFERRED could fail with SQLITE_BUSY at its first write, past the busy timeout.
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            await conn.execute("COMMIT")
+    async def _write(self, op: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        return await self.db.write(op)
 
     # enqueue ---------------------------------------------------------------------------------------
     async def enqueue(self, job: NewJob) -> Enqueued:
         now = self.clock.now()
         run_at = job.run_at or now
         max_attempts = job.max_attempts or self.policy.max_attempts
-        async with self._transaction() as conn:
+
+        async def op(conn: aiosqlite.Connection) -> Enqueued | None:
             cur = await conn.execute(
                 "INSERT OR IGNORE INTO jobs (kind, payload, dedup_key, group_key, state, attempts, max_attempts,"
                 " run_at, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)",
@@ -160,9 +143,12 @@ class SqliteJobQueue:
                 (job.kind, job.dedup_key),
             ) as found:
                 row = await found.fetchone()
-        if row is None:  # INSERT OR IGNORE ignored a row for a reason other than the dedup index
+            return None if row is None else Enqueued(int(row["id"]), created=False)
+
+        result = await self._write(op)
+        if result is None:  # INSERT OR IGNORE ignored a row for a reason other than the dedup index
             raise RuntimeError(f"job of kind {job.kind!r} was neither inserted nor found as a duplicate")
-        return Enqueued(int(row["id"]), created=False)
+        return result
 
     # claim -----------------------------------------------------------------------------------------
     async def claim(self, request: ClaimRequest) -> list[Job]:
@@ -172,7 +158,8 @@ class SqliteJobQueue:
         kinds = sorted(request.kinds)
         busy = sorted(request.busy_groups)
         busy_clause = f" AND (group_key IS NULL OR group_key NOT IN ({_marks(busy)}))" if busy else ""
-        async with self._transaction() as conn:
+
+        async def op(conn: aiosqlite.Connection) -> list[Job]:
             await self._park_lost(conn, kinds, now)
             async with conn.execute(
                 "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?,"
@@ -196,7 +183,9 @@ class SqliteJobQueue:
                 ),
             ) as cur:
                 rows = await cur.fetchall()
-        jobs = [_job(r) for r in rows]
+            return [_job(r) for r in rows]
+
+        jobs = await self._write(op)
         jobs.sort(key=lambda j: (j.run_at, j.id))
         return jobs
 
@@ -227,7 +216,8 @@ class SqliteJobQueue:
 
     async def complete(self, job_id: int, worker_id: str) -> None:
         now = self.clock.now()
-        async with self._transaction() as conn:
+
+        async def op(conn: aiosqlite.Connection) -> None:
             await self._leased(conn, job_id, worker_id)
             await conn.execute(
                 "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?"
@@ -235,9 +225,12 @@ class SqliteJobQueue:
                 (_ts(now), job_id),
             )
 
+        await self._write(op)
+
     async def fail(self, job_id: int, worker_id: str, reason: str, *, permanent: bool = False) -> Retry | Park:
         now = self.clock.now()
-        async with self._transaction() as conn:
+
+        async def op(conn: aiosqlite.Connection) -> Retry | Park:
             row = await self._leased(conn, job_id, worker_id)
             outcome = decide_failure(
                 self.policy,
@@ -260,11 +253,14 @@ class SqliteJobQueue:
                     " lease_expires_at = NULL, updated_at = ? WHERE id = ?",
                     (outcome.reason, _ts(now), job_id),
                 )
-        return outcome
+            return outcome
+
+        return await self._write(op)
 
     async def release(self, job_id: int, worker_id: str, *, delay_seconds: float = 0.0) -> None:
         now = self.clock.now()
-        async with self._transaction() as conn:
+
+        async def op(conn: aiosqlite.Connection) -> None:
             await self._leased(conn, job_id, worker_id)
             await conn.execute(
                 "UPDATE jobs SET state = 'pending', attempts = MAX(attempts - 1, 0), run_at = ?, lease_owner = NULL,"
@@ -272,61 +268,61 @@ class SqliteJobQueue:
                 (_ts(now + timedelta(seconds=max(delay_seconds, 0.0))), _ts(now), job_id),
             )
 
+        await self._write(op)
+
     async def extend_lease(self, job_id: int, worker_id: str, lease_seconds: float) -> datetime:
         now = self.clock.now()
         expires = now + timedelta(seconds=lease_seconds)
-        async with self._transaction() as conn:
+
+        async def op(conn: aiosqlite.Connection) -> None:
             await self._leased(conn, job_id, worker_id)
             await conn.execute(
                 "UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE id = ?", (_ts(expires), _ts(now), job_id)
             )
+
+        await self._write(op)
         return expires
 
     # reading ---------------------------------------------------------------------------------------
     async def get(self, job_id: int) -> Job:
-        async with self._lock, self.conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
         if row is None:
             raise UnknownJob(job_id)
         return _job(row)
 
     async def counts(self) -> list[JobCount]:
-        async with (
-            self._lock,
-            self.conn.execute("SELECT kind, state, COUNT(*) AS n FROM jobs GROUP BY kind, state") as cur,
-        ):
-            rows = await cur.fetchall()
+        rows = await self.db.fetchall("SELECT kind, state, COUNT(*) AS n FROM jobs GROUP BY kind, state")
         return [JobCount(r["kind"], JobState(r["state"]), int(r["n"])) for r in rows]
 
     async def purge_finished(self, before: datetime) -> int:
         """Delete done jobs last touched before `before`; parked jobs stay until someone looks at them."""
-        async with self._transaction() as conn:
+
+        async def op(conn: aiosqlite.Connection) -> int:
             cur = await conn.execute("DELETE FROM jobs WHERE state = 'done' AND updated_at < ?", (_ts(before),))
             return cur.rowcount
+
+        return await self._write(op)
 
 
 class SqliteDnsHistory:
     """Earlier DNS observations per name, as JSON documents (the probe worker owns their shape)."""
 
     def __init__(self, queue: SqliteJobQueue) -> None:
-        self._queue = queue  # shares the queue's connection and lock: one connection per process
+        self._queue = queue  # shares the queue's database: one writer per process
 
     async def append(self, name: str, observed_at: datetime, outcome: str, document: str) -> None:
-        async with self._queue._transaction() as conn:  # noqa: SLF001 - same module, shared connection
+        async def op(conn: aiosqlite.Connection) -> None:
             await conn.execute(
                 "INSERT INTO dns_observations (name, observed_at, outcome, observation) VALUES (?, ?, ?, ?)",
                 (name, _ts(observed_at), outcome, document),
             )
 
+        await self._queue.db.write(op)
+
     async def recent(self, name: str, limit: int = 20) -> list[str]:
         """The newest `limit` documents for `name`, oldest first."""
-        queue = self._queue
-        async with (
-            queue._lock,  # noqa: SLF001
-            queue.conn.execute(
-                "SELECT observation FROM dns_observations WHERE name = ? ORDER BY observed_at DESC, id DESC LIMIT ?",
-                (name, limit),
-            ) as cur,
-        ):
-            rows = await cur.fetchall()
+        rows = await self._queue.db.fetchall(
+            "SELECT observation FROM dns_observations WHERE name = ? ORDER BY observed_at DESC, id DESC LIMIT ?",
+            (name, limit),
+        )
         return [r["observation"] for r in reversed(list(rows))]

@@ -1,111 +1,72 @@
-"""The embedded store: SQLite through aiosqlite, WAL mode, one writer task with batched commits.
-
-Every write is a coroutine function run by the writer inside a transaction shared with whatever
-else is queued at that moment, so many concurrent small requests cost one commit (group commit).
-Reads use a second connection, so they never see a transaction in progress.
-"""
+"""The embedded store: antifraud.ports.Store on one SQLite file (see antifraud.storage.database for
+the writer, the savepoints and why no transaction can outlive its task)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import logging
+import sqlite3
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
-from pathlib import Path
+from collections import defaultdict
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiosqlite
 
-from antifraud.domain.model import Category, IndicatorKey, IndicatorType, ListEntry, ListingState
+from antifraud.domain.errors import IdempotencyTaken, WriteConflict
+from antifraud.domain.model import (
+    Category,
+    DecisionOrigin,
+    IndicatorKey,
+    IndicatorType,
+    ListEntry,
+    ListingState,
+)
 from antifraud.ports import (
     AllowRecord,
     ApiKeyRecord,
     AuditRecord,
     ChangeSet,
-    DisputeRecord,
-    HitBatch,
+    FeedEntry,
     IdempotencyRecord,
     IndicatorRecord,
     LinkRecord,
     ListChange,
+    ListingRow,
     Operator,
+    Projection,
     PublicationRecord,
     ReportRecord,
+    ReviewFilter,
 )
-from antifraud.storage.migrations import bundled_migrations
+from antifraud.storage.database import SqliteDatabase, dt, ts
 
-log = logging.getLogger(__name__)
-
-WriteOp = Callable[[aiosqlite.Connection], Awaitable[Any]]
-MAX_BATCH = 256
-
-
-def ts(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
-def _dt(value: str) -> datetime:
-    return datetime.fromisoformat(value)
-
-
-def entry_to_json(entry: ListEntry) -> str:
-    return json.dumps(
-        {
-            "value": entry.value,
-            "category": entry.category.value,
-            "score": entry.score,
-            "listed_at": ts(entry.listed_at),
-            "expires_at": ts(entry.expires_at),
-            "display": entry.display,
-        }
-    )
-
-
-def entry_from_json(text: str) -> ListEntry:
-    d = json.loads(text)
-    return ListEntry(
-        value=d["value"],
-        category=Category(d["category"]),
-        score=int(d["score"]),
-        listed_at=_dt(d["listed_at"]),
-        expires_at=dt(d["expires_at"]),
-        display=d.get("display"),
-    )
-
-
-_INDICATOR_UPSERT = """
-INSERT INTO indicators (type, value, display, first_seen, state, score, verdict, signals, category, categories,
-                        state_changed_at, listed_at, expires_at, first_report_at, published_version, analyst_locked,
-                        disputed, evidence)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (type, value) DO UPDATE SET
-    display = excluded.display, state = excluded.state, score = excluded.score, verdict = excluded.verdict,
-    signals = excluded.signals, category = excluded.category, categories = excluded.categories,
-    state_changed_at = excluded.state_changed_at, listed_at = excluded.listed_at, expires_at = excluded.expires_at,
-    first_report_at = excluded.first_report_at, published_version = excluded.published_version,
-    analyst_locked = excluded.analyst_locked, disputed = excluded.disputed, evidence = excluded.evidence
-"""
-_AUDIT_INSERT = (
-    "INSERT INTO audit_log (at, writer, actor, action, type, value, from_state, to_state, reason, details)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_INDICATOR_COLUMNS = (
+CHUNK = 400  # keys per IN (...) query
+_COLUMNS = (
     "type, value, display, first_seen, state, score, verdict, signals, category, categories, state_changed_at, "
-    "listed_at, expires_at, first_report_at, published_version, analyst_locked, disputed, evidence"
+    "listed_at, expires_at, first_report_at, published_version, analyst_locked, disputed, evidence, row_version, "
+    "reporters, origin"
 )
+_INSERT = f"INSERT INTO indicators ({_COLUMNS}) VALUES ({', '.join('?' * 21)}) ON CONFLICT (type, value) DO NOTHING"
+_UPDATE = (
+    "UPDATE indicators SET display = ?, first_seen = ?, state = ?, score = ?, verdict = ?, signals = ?, category = ?,"
+    " categories = ?, state_changed_at = ?, listed_at = ?, expires_at = ?, first_report_at = ?,"
+    " published_version = ?, analyst_locked = ?, disputed = ?, evidence = ?, row_version = row_version + 1,"
+    " reporters = ?, origin = ? WHERE type = ? AND value = ? AND row_version = ?"
+)
+_STATES = {s.value: s for s in ListingState}
+_CATEGORIES = {c.value: c for c in Category}
+_ORIGINS = {o.value: o for o in DecisionOrigin}
+_TYPES = {t.value: t for t in IndicatorType}
 
 
-def _indicator_row(r: IndicatorRecord) -> tuple[Any, ...]:
+def _reporters_json(reporters: Sequence[tuple[int, datetime]]) -> str:
+    return json.dumps([[op, ts(at)] for op, at in reporters])
+
+
+def _fields(r: IndicatorRecord) -> tuple[Any, ...]:
+    """Every column but the key and the row version, in _UPDATE's order."""
     return (
-        r.key.type.value,
-        r.key.value,
         r.display,
         ts(r.first_seen),
         r.state.value,
@@ -122,19 +83,26 @@ def _indicator_row(r: IndicatorRecord) -> tuple[Any, ...]:
         int(r.analyst_locked),
         int(r.disputed),
         r.evidence_json,
+        _reporters_json(r.reporters),
+        r.origin.value if r.origin else None,
     )
 
 
-def _indicator_from_row(row: Sequence[Any]) -> IndicatorRecord:
+def _insert_row(r: IndicatorRecord) -> tuple[Any, ...]:
+    f = _fields(r)
+    return (r.key.type.value, r.key.value, *f[:16], 1, *f[16:])
+
+
+def _record(row: Sequence[Any]) -> IndicatorRecord:
     return IndicatorRecord(
-        key=IndicatorKey(IndicatorType(row[0]), row[1]),
+        key=IndicatorKey(_TYPES[row[0]], row[1]),
         display=row[2],
-        first_seen=_dt(row[3]),
-        state=ListingState(row[4]),
+        first_seen=datetime.fromisoformat(row[3]),
+        state=_STATES[row[4]],
         score=int(row[5]),
         verdict=row[6],
         signals_json=row[7],
-        category=Category(row[8]) if row[8] else None,
+        category=_CATEGORIES[row[8]] if row[8] else None,
         categories={c for c in row[9].split(",") if c},
         state_changed_at=dt(row[10]),
         listed_at=dt(row[11]),
@@ -144,135 +112,79 @@ def _indicator_from_row(row: Sequence[Any]) -> IndicatorRecord:
         analyst_locked=bool(row[15]),
         disputed=bool(row[16]),
         evidence_json=row[17],
+        row_version=int(row[18]),
+        reporters=tuple((int(op), datetime.fromisoformat(at)) for op, at in json.loads(row[19])),
+        origin=_ORIGINS[row[20]] if row[20] else None,
     )
 
 
+def _feed_data(record: IndicatorRecord) -> str:
+    """The projection readers apply, at the row version this write gives the record."""
+    return json.dumps({**Projection.of(record).to_json(), "row_version": record.row_version + 1})
+
+
+def _entry_json(entry: ListEntry) -> str:
+    return json.dumps(
+        {
+            "value": entry.value,
+            "category": entry.category.value,
+            "score": entry.score,
+            "listed_at": ts(entry.listed_at),
+            "expires_at": ts(entry.expires_at),
+            "display": entry.display,
+            "origin": entry.origin.value,
+        }
+    )
+
+
+def _entry_from_json(text: str) -> ListEntry:
+    d = json.loads(text)
+    return ListEntry(
+        value=d["value"],
+        category=Category(d["category"]),
+        score=int(d["score"]),
+        listed_at=datetime.fromisoformat(d["listed_at"]),
+        expires_at=dt(d["expires_at"]),
+        display=d.get("display"),
+        origin=DecisionOrigin(d.get("origin", "auto")),
+    )
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> list[Sequence[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
+
+
 class SqliteStore:
-    """Implements antifraud.ports.Store on one SQLite file."""
+    """Implements antifraud.ports.Store on a SqliteDatabase (which the job queue shares)."""
 
-    def __init__(self, path: str, writer_id: str | None = None) -> None:
-        self.path = path
+    def __init__(self, db: SqliteDatabase, writer_id: str | None = None) -> None:
+        self.db = db
         self.writer_id = writer_id or uuid.uuid4().hex
-        self._write_conn: aiosqlite.Connection | None = None
-        self._read_conn: aiosqlite.Connection | None = None
-        self._queue: asyncio.Queue[tuple[WriteOp, asyncio.Future[Any]]] = asyncio.Queue()
-        self._writer: asyncio.Task[None] | None = None
 
-    # lifecycle -----------------------------------------------------------------------------------
-    async def open(self) -> SqliteStore:
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._write_conn = await self._connect()
-        await self._migrate(self._write_conn)
-        self._read_conn = self._write_conn if self.path == ":memory:" else await self._connect()
-        self._writer = asyncio.create_task(self._write_loop(), name="sqlite-writer")
-        return self
-
-    async def _connect(self) -> aiosqlite.Connection:
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes; WAL fsyncs on checkpoint
-        await conn.execute("PRAGMA busy_timeout=10000")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        return conn
-
-    async def _migrate(self, conn: aiosqlite.Connection) -> None:
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY, name TEXT, at TEXT)"
-        )
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            async with conn.execute("SELECT number FROM schema_migrations") as cur:
-                done = {int(r[0]) for r in await cur.fetchall()}
-            for migration in bundled_migrations():
-                if migration.number in done:
-                    continue
-                log.info("applying migration %s", migration.name)
-                for statement in migration.sql.split(";\n"):
-                    if statement.strip():
-                        await conn.execute(statement)
-                await conn.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                    (migration.number, migration.name, ts(datetime.now(UTC))),
-                )
-            await conn.execute("COMMIT")
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
+    @classmethod
+    async def open(cls, path: str, writer_id: str | None = None) -> SqliteStore:
+        return cls(await SqliteDatabase(path).open(), writer_id)
 
     async def close(self) -> None:
-        if self._writer is not None:
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
-            self._writer = None
-        if self._read_conn is not None and self._read_conn is not self._write_conn:
-            await self._read_conn.close()
-        if self._write_conn is not None:
-            await self._write_conn.close()
-        self._read_conn = self._write_conn = None
+        await self.db.close()
 
-    @property
-    def _r(self) -> aiosqlite.Connection:
-        if self._read_conn is None:
-            raise RuntimeError("the store is not open")
-        return self._read_conn
-
-    # the writer ----------------------------------------------------------------------------------
-    async def _write(self, op: WriteOp) -> Any:
-        if self._writer is None:
-            raise RuntimeError("the store is not open")
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        await self._queue.put((op, future))
-        return await future
-
-    async def _write_loop(self) -> None:
-        conn = self._write_conn
-        assert conn is not None  # noqa: S101 - set by open() before the task starts
-        while True:
-            batch = [await self._queue.get()]
-            while len(batch) < MAX_BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            try:
-                results = await self._run_batch(conn, batch)
-            except asyncio.CancelledError:
-                for _, fut in batch:
-                    if not fut.done():
-                        fut.set_exception(RuntimeError("the store closed before the write committed"))
-                raise
-            except Exception:  # noqa: BLE001 - isolate the failing write: run each alone
-                for op, fut in batch:
-                    try:
-                        (result,) = await self._run_batch(conn, [(op, fut)])
-                    except Exception as exc:  # noqa: BLE001 - handed to the caller
-                        if not fut.done():
-                            fut.set_exception(exc)
-                    else:
-                        if not fut.done():
-                            fut.set_result(result)
-                continue
-            for (_, fut), result in zip(batch, results, strict=True):
-                if not fut.done():
-                    fut.set_result(result)
-
-    @staticmethod
-    async def _run_batch(conn: aiosqlite.Connection, batch: list[tuple[WriteOp, asyncio.Future[Any]]]) -> list[Any]:
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            results = [await op(conn) for op, _ in batch]
-            await conn.execute("COMMIT")
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
-        return results
+    async def healthy(self, timeout: float = 2.0) -> tuple[bool, str]:  # noqa: ASYNC109 - the probe write's deadline
+        return await self.db.healthy(self.writer_id, timeout)
 
     # change sets ---------------------------------------------------------------------------------
     async def apply(self, changes: ChangeSet) -> None:
         writer = self.writer_id
 
         async def op(conn: aiosqlite.Connection) -> None:
-            if changes.indicators:
-                await conn.executemany(_INDICATOR_UPSERT, [_indicator_row(r) for r in changes.indicators])
+            now = ts(datetime.now(UTC))
+            await _write_indicators(conn, changes.indicators)
+            feed: list[tuple[Any, ...]] = [
+                (now, writer, "indicator", r.key.type.value, r.key.value, _feed_data(r)) for r in changes.indicators
+            ]
             if changes.reports:
                 await conn.executemany(
                     "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -298,9 +210,21 @@ class SqliteStore:
                     "INSERT OR REPLACE INTO allowlist VALUES (?, ?, ?, ?, ?)",
                     [(a.key.type.value, a.key.value, a.reason, a.added_by, ts(a.at)) for a in changes.allow],
                 )
+                feed += [
+                    (now, writer, "allow", a.key.type.value, a.key.value, '{"allowed": true}') for a in changes.allow
+                ]
+            if changes.allow_removed:
+                await conn.executemany(
+                    "DELETE FROM allowlist WHERE type = ? AND value = ?",
+                    [(k.type.value, k.value) for k in changes.allow_removed],
+                )
+                feed += [
+                    (now, writer, "allow", k.type.value, k.value, '{"allowed": false}') for k in changes.allow_removed
+                ]
             if changes.audit:
                 await conn.executemany(
-                    _AUDIT_INSERT,
+                    "INSERT INTO audit_log (at, writer, actor, action, type, value, from_state, to_state, reason,"
+                    " details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (
                             ts(a.at),
@@ -336,143 +260,238 @@ class SqliteStore:
                     ],
                 )
             if changes.idempotency:
+                try:
+                    await conn.executemany(
+                        "INSERT INTO idempotency VALUES (?, ?, ?, ?, ?, ?)",
+                        [
+                            (i.operator_id, i.key, i.request_hash, i.status, i.response_json, ts(i.at))
+                            for i in changes.idempotency
+                        ],
+                    )
+                except sqlite3.IntegrityError:
+                    raise IdempotencyTaken("the Idempotency-Key was stored by another request", frozenset()) from None
+            if changes.disputes:
                 await conn.executemany(
-                    "INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO disputes (dispute_id, type, value, operator_id, reason, contact, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (i.operator_id, i.key, i.request_hash, i.status, i.response_json, ts(i.at))
-                        for i in changes.idempotency
+                        (d.dispute_id, d.key.type.value, d.key.value, d.operator_id, d.reason, d.contact, ts(d.at))
+                        for d in changes.disputes
                     ],
                 )
+            if changes.disputes_closed:
+                await conn.executemany(
+                    "UPDATE disputes SET closed_at = ? WHERE type = ? AND value = ? AND closed_at IS NULL",
+                    [(now, k.type.value, k.value) for k in changes.disputes_closed],
+                )
+            counters: dict[tuple[str, str], float] = defaultdict(float)
+            for c in changes.counters:
+                counters[(c.name, json.dumps(list(c.labels)))] += c.amount
+            for batch in changes.hits:
+                await _replace_hits(conn, batch, counters)
+            if counters:
+                await conn.executemany(
+                    "INSERT INTO counters (name, labels, value) VALUES (?, ?, ?)"
+                    " ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value",
+                    [(name, labels, amount) for (name, labels), amount in counters.items() if amount],
+                )
+                feed.append((now, writer, "counters", None, None, "{}"))
+            if feed:
+                await conn.executemany(
+                    "INSERT INTO changes (at, writer, topic, type, value, data) VALUES (?, ?, ?, ?, ?, ?)", feed
+                )
 
-        await self._write(op)
+        await self.db.write(op)
 
-    # indicators and reports ----------------------------------------------------------------------
-    async def load_indicators(self) -> list[IndicatorRecord]:
-        async with self._r.execute(f"SELECT {_INDICATOR_COLUMNS} FROM indicators") as cur:
-            return [_indicator_from_row(row) for row in await cur.fetchall()]
-
-    async def load_indicators_by_key(self, keys: Sequence[IndicatorKey]) -> list[IndicatorRecord]:
-        found: list[IndicatorRecord] = []
-        for key in keys:
-            async with self._r.execute(
-                f"SELECT {_INDICATOR_COLUMNS} FROM indicators WHERE type = ? AND value = ?",
-                (key.type.value, key.value),
-            ) as cur:
-                row = await cur.fetchone()
-            if row is not None:
-                found.append(_indicator_from_row(row))
+    # indicators ----------------------------------------------------------------------------------
+    async def get_indicators(self, keys: Sequence[IndicatorKey]) -> dict[IndicatorKey, IndicatorRecord]:
+        found: dict[IndicatorKey, IndicatorRecord] = {}
+        by_type: dict[IndicatorType, list[str]] = defaultdict(list)
+        for key in dict.fromkeys(keys):
+            by_type[key.type].append(key.value)
+        for kind, values in by_type.items():
+            for chunk in _chunks(values):
+                rows = await self.db.fetchall(
+                    f"SELECT {_COLUMNS} FROM indicators WHERE type = ? AND value IN ({_marks(len(chunk))})",
+                    (kind.value, *chunk),
+                )
+                for row in rows:
+                    record = _record(row)
+                    found[record.key] = record
         return found
 
-    async def recent_reports(self, since: datetime) -> list[ReportRecord]:
-        async with self._r.execute(
-            "SELECT report_id, type, value, operator_id, original, url, category, comment, observed_at, received_at,"
-            " source FROM reports WHERE received_at >= ? ORDER BY received_at",
-            (ts(since),),
+    async def projections(self) -> AsyncIterator[list[Projection]]:
+        async with self.db.reader.execute(
+            "SELECT type, value, state, category, score, disputed, origin FROM indicators"
+            " WHERE state IN ('listed', 'review') OR disputed = 1"
         ) as cur:
-            rows = await cur.fetchall()
-        return [
-            ReportRecord(
-                report_id=r[0],
-                key=IndicatorKey(IndicatorType(r[1]), r[2]),
-                operator_id=int(r[3]),
-                original=r[4],
-                url=r[5],
-                category=Category(r[6]),
-                comment=r[7],
-                observed_at=dt(r[8]),
-                received_at=_dt(r[9]),
-                source=r[10],
+            while rows := await cur.fetchmany(20_000):
+                yield [
+                    Projection(
+                        IndicatorKey(_TYPES[r[0]], r[1]),
+                        _STATES[r[2]],
+                        _CATEGORIES[r[3]] if r[3] else None,
+                        int(r[4]),
+                        bool(r[5]),
+                        _ORIGINS[r[6]] if r[6] else None,
+                    )
+                    for r in rows
+                ]
+
+    async def allowlist(self) -> list[AllowRecord]:
+        rows = await self.db.fetchall("SELECT type, value, reason, added_by, created_at FROM allowlist")
+        return [AllowRecord(IndicatorKey(_TYPES[r[0]], r[1]), r[2], r[3], datetime.fromisoformat(r[4])) for r in rows]
+
+    async def review_page(self, filters: ReviewFilter, limit: int, offset: int) -> tuple[int, list[IndicatorRecord]]:
+        where = ["(i.state = 'review' OR i.disputed = 1)"]
+        params: list[Any] = []
+        if filters.type is not None:
+            where.append("i.type = ?")
+            params.append(filters.type.value)
+        if filters.category is not None:
+            where.append("i.category = ?")
+            params.append(filters.category.value)
+        if filters.query:
+            where.append("i.value >= ? AND i.value < ?")
+            params += [filters.query, filters.query + "\U0010ffff"]
+        if filters.brand:
+            where.append("i.signals LIKE ? ESCAPE '\\'")
+            escaped = filters.brand.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params.append(f"%{escaped}%")
+        if filters.source:
+            where.append(
+                "EXISTS (SELECT 1 FROM reports r JOIN operators o ON o.id = r.operator_id"
+                " WHERE r.type = i.type AND r.value = i.value AND o.name = ?)"
             )
-            for r in rows
-        ]
+            params.append(filters.source)
+        clause = " AND ".join(where)
+        total_row = await self.db.fetchone(f"SELECT COUNT(*) FROM indicators i WHERE {clause}", params)
+        rows = await self.db.fetchall(
+            f"SELECT {', '.join('i.' + c for c in _COLUMNS.split(', '))} FROM indicators i WHERE {clause}"
+            " ORDER BY i.disputed DESC, i.score DESC, i.first_seen LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return int(total_row[0]) if total_row else 0, [_record(r) for r in rows]
 
-    async def load_allowlist(self) -> list[AllowRecord]:
-        async with self._r.execute("SELECT type, value, reason, added_by, created_at FROM allowlist") as cur:
-            rows = await cur.fetchall()
-        return [AllowRecord(IndicatorKey(IndicatorType(r[0]), r[1]), r[2], r[3], _dt(r[4])) for r in rows]
+    async def due_for_expiry(self, now: datetime, limit: int) -> list[IndicatorKey]:
+        rows = await self.db.fetchall(
+            "SELECT type, value FROM indicators WHERE state = 'listed' AND expires_at <= ? LIMIT ?", (ts(now), limit)
+        )
+        return [IndicatorKey(_TYPES[r[0]], r[1]) for r in rows]
 
-    async def remove_allow(self, key: IndicatorKey) -> None:
-        async def op(conn: aiosqlite.Connection) -> None:
-            await conn.execute("DELETE FROM allowlist WHERE type = ? AND value = ?", (key.type.value, key.value))
+    async def listed_values(self, kind: IndicatorType, after: str, limit: int) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT value FROM indicators WHERE type = ? AND state = 'listed' AND value > ? ORDER BY value LIMIT ?",
+            (kind.value, after, limit),
+        )
+        return [r[0] for r in rows]
 
-        await self._write(op)
+    async def listings(self, keys: Sequence[IndicatorKey]) -> dict[IndicatorKey, ListingRow]:
+        found: dict[IndicatorKey, ListingRow] = {}
+        by_type: dict[IndicatorType, list[str]] = defaultdict(list)
+        for key in dict.fromkeys(keys):
+            by_type[key.type].append(key.value)
+        for kind, values in by_type.items():
+            for chunk in _chunks(values):
+                rows = await self.db.fetchall(
+                    "SELECT i.value, i.state, i.category, i.score, i.listed_at, i.first_seen, i.expires_at, i.display,"
+                    " i.origin, a.value IS NOT NULL FROM indicators i LEFT JOIN allowlist a"
+                    " ON a.type = i.type AND a.value = i.value"
+                    f" WHERE i.type = ? AND i.value IN ({_marks(len(chunk))})",
+                    (kind.value, *chunk),
+                )
+                for r in rows:
+                    key = IndicatorKey(kind, r[0])
+                    entry = ListEntry(
+                        value=r[0],
+                        category=_CATEGORIES[r[2]] if r[2] else Category.OTHER,
+                        score=int(r[3]),
+                        listed_at=datetime.fromisoformat(r[4] or r[5]),
+                        expires_at=dt(r[6]),
+                        display=r[7] if r[7] != r[0] else None,
+                        origin=_ORIGINS[r[8]] if r[8] else DecisionOrigin.AUTO,
+                    )
+                    found[key] = ListingRow(key, _STATES[r[1]], entry, bool(r[9]))
+        return found
 
     @staticmethod
-    def _audit_from_row(r: Sequence[Any]) -> AuditRecord:
-        key = IndicatorKey(IndicatorType(r[4]), r[5]) if r[4] else None
-        return AuditRecord(
-            at=_dt(r[1]),
-            actor=r[2],
-            action=r[3],
-            key=key,
-            from_state=r[6],
-            to_state=r[7],
-            reason=r[8],
-            details_json=r[9],
-        )
-
-    async def audit_since(self, after_id: int, exclude_writer: str) -> tuple[int, list[AuditRecord]]:
-        async with self._r.execute(
-            "SELECT id, at, actor, action, type, value, from_state, to_state, reason, details, writer FROM audit_log"
-            " WHERE id > ? ORDER BY id LIMIT 10000",
-            (after_id,),
-        ) as cur:
-            rows = list(await cur.fetchall())
-        last = int(rows[-1][0]) if rows else after_id
-        return last, [self._audit_from_row(r) for r in rows if r[10] != exclude_writer]
+    def _audit(r: Sequence[Any]) -> AuditRecord:
+        key = IndicatorKey(_TYPES[r[3]], r[4]) if r[3] else None
+        return AuditRecord(datetime.fromisoformat(r[0]), r[1], r[2], key, r[5], r[6], r[7], r[8])
 
     async def audit_for(self, key: IndicatorKey, limit: int = 100) -> list[AuditRecord]:
-        async with self._r.execute(
-            "SELECT id, at, actor, action, type, value, from_state, to_state, reason, details FROM audit_log"
+        rows = await self.db.fetchall(
+            "SELECT at, actor, action, type, value, from_state, to_state, reason, details FROM audit_log"
             " WHERE type = ? AND value = ? ORDER BY id DESC LIMIT ?",
             (key.type.value, key.value, limit),
-        ) as cur:
-            return [self._audit_from_row(r) for r in await cur.fetchall()]
+        )
+        return [self._audit(r) for r in rows]
 
     async def links_of(self, key: IndicatorKey) -> list[LinkRecord]:
         """Links from or to an indicator, newest first."""
-        async with self._r.execute(
+        rows = await self.db.fetchall(
             "SELECT from_type, from_value, to_type, to_value, relation, last_seen FROM indicator_links"
             " WHERE (from_type = ? AND from_value = ?) OR (to_type = ? AND to_value = ?) ORDER BY last_seen DESC",
             (key.type.value, key.value, key.type.value, key.value),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [
             LinkRecord(
-                IndicatorKey(IndicatorType(r[0]), r[1]), IndicatorKey(IndicatorType(r[2]), r[3]), r[4], _dt(r[5])
+                IndicatorKey(_TYPES[r[0]], r[1]),
+                IndicatorKey(_TYPES[r[2]], r[3]),
+                r[4],
+                datetime.fromisoformat(r[5]),
             )
             for r in rows
         ]
 
-    async def last_audit_id(self) -> int:
-        async with self._r.execute("SELECT COALESCE(MAX(id), 0) FROM audit_log") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+    async def reports_for(self, key: IndicatorKey, limit: int = 50) -> list[ReportRecord]:
+        rows = await self.db.fetchall(
+            "SELECT report_id, operator_id, original, url, category, comment, observed_at, received_at, source"
+            " FROM reports WHERE type = ? AND value = ? ORDER BY received_at DESC LIMIT ?",
+            (key.type.value, key.value, limit),
+        )
+        return [
+            ReportRecord(
+                report_id=r[0],
+                key=key,
+                operator_id=int(r[1]),
+                original=r[2],
+                url=r[3],
+                category=_CATEGORIES[r[4]],
+                comment=r[5],
+                observed_at=dt(r[6]),
+                received_at=datetime.fromisoformat(r[7]),
+                source=r[8],
+            )
+            for r in rows
+        ]
 
     async def get_idempotency(self, operator_id: int, key: str) -> IdempotencyRecord | None:
-        async with self._r.execute(
+        row = await self.db.fetchone(
             "SELECT request_hash, status, response, created_at FROM idempotency WHERE operator_id = ? AND key = ?",
             (operator_id, key),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None:
             return None
-        return IdempotencyRecord(operator_id, key, row[0], int(row[1]), row[2], _dt(row[3]))
+        return IdempotencyRecord(operator_id, key, row[0], int(row[1]), row[2], datetime.fromisoformat(row[3]))
 
     # operators and keys --------------------------------------------------------------------------
     async def ensure_operator(self, name: str) -> Operator:
+        row = await self.db.fetchone("SELECT id FROM operators WHERE name = ?", (name,))
+        if row is not None:
+            return Operator(int(row[0]), name)
+
         async def op(conn: aiosqlite.Connection) -> Operator:
             await conn.execute(
                 "INSERT INTO operators (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
                 (name, ts(datetime.now(UTC))),
             )
             async with conn.execute("SELECT id FROM operators WHERE name = ?", (name,)) as cur:
-                row = await cur.fetchone()
-            assert row is not None  # noqa: S101 - inserted above
-            return Operator(int(row[0]), name)
+                found = await cur.fetchone()
+            assert found is not None  # noqa: S101 - inserted above
+            return Operator(int(found[0]), name)
 
-        result: Operator = await self._write(op)
-        return result
+        return await self.db.write(op)
 
     async def add_key(self, record: ApiKeyRecord) -> None:
         async def op(conn: aiosqlite.Connection) -> None:
@@ -487,15 +506,14 @@ class SqliteStore:
                 ),
             )
 
-        await self._write(op)
+        await self.db.write(op)
 
     async def _keys(self, where: str, params: tuple[Any, ...]) -> list[ApiKeyRecord]:
-        async with self._r.execute(
+        rows = await self.db.fetchall(
             "SELECT k.key_id, k.secret_hash, k.scopes, o.id, o.name, k.revoked_at FROM api_keys k"
             f" JOIN operators o ON o.id = k.operator_id {where}",
             params,
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [
             ApiKeyRecord(
                 r[0], r[1], frozenset(s for s in r[2].split(",") if s), Operator(int(r[3]), r[4]), r[5] is not None
@@ -511,115 +529,307 @@ class SqliteStore:
         return await self._keys("ORDER BY o.name", ())
 
     async def revoke_key(self, key_id: str) -> bool:
-        async def op(conn: aiosqlite.Connection) -> bool:
-            cur = await conn.execute(
-                "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
-                (ts(datetime.now(UTC)), key_id),
-            )
-            return cur.rowcount > 0
+        writer = self.writer_id
 
-        result: bool = await self._write(op)
-        return result
+        async def op(conn: aiosqlite.Connection) -> bool:
+            now = ts(datetime.now(UTC))
+            cur = await conn.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL", (now, key_id)
+            )
+            if cur.rowcount == 0:
+                return False
+            await conn.execute(
+                "INSERT INTO changes (at, writer, topic, data) VALUES (?, ?, 'key', ?)",
+                (now, writer, json.dumps({"key_id": key_id, "revoked": True})),
+            )
+            return True
+
+        return await self.db.write(op)
+
+    # the change feed -----------------------------------------------------------------------------
+    async def changes_since(self, seq: int, limit: int = 1000) -> list[FeedEntry]:
+        rows = await self.db.fetchall(
+            "SELECT seq, writer, topic, type, value, data FROM changes WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+        )
+        return [
+            FeedEntry(int(r[0]), r[1], r[2], IndicatorKey(_TYPES[r[3]], r[4]) if r[3] else None, json.loads(r[5]))
+            for r in rows
+        ]
+
+    async def last_seq(self) -> int:
+        row = await self.db.fetchone("SELECT COALESCE(MAX(seq), 0) FROM changes")
+        return int(row[0]) if row else 0
+
+    async def counters(self) -> list[tuple[str, tuple[str, ...], float]]:
+        rows = await self.db.fetchall("SELECT name, labels, value FROM counters ORDER BY name, labels")
+        return [(r[0], tuple(json.loads(r[1])), float(r[2])) for r in rows]
 
     # publication ---------------------------------------------------------------------------------
+    @staticmethod
+    def _publication(r: Sequence[Any]) -> PublicationRecord:
+        return PublicationRecord(
+            int(r[0]),
+            datetime.fromisoformat(r[1]),
+            {"domains": int(r[2]), "phones": int(r[3]), "wallets": int(r[7])},
+            r[4],
+            r[5],
+            int(r[6]),
+            bool(r[8]),
+        )
+
+    _PUBLICATION_COLUMNS = "version, created_at, domains, phones, status, reason, feed_seq, wallets, approved"
+
     async def last_publication(self) -> PublicationRecord | None:
-        async with self._r.execute(
-            "SELECT version, created_at, domains, phones, status, reason FROM publications"
-            " WHERE status = 'published' ORDER BY version DESC LIMIT 1"
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None:
-            return None
-        return PublicationRecord(int(row[0]), _dt(row[1]), int(row[2]), int(row[3]), row[4], row[5])
+        row = await self.db.fetchone(
+            f"SELECT {self._PUBLICATION_COLUMNS} FROM publications WHERE status = 'published'"
+            " ORDER BY version DESC LIMIT 1"
+        )
+        return None if row is None else self._publication(row)
 
-    async def next_version(self) -> int:
-        async with self._r.execute("SELECT COALESCE(MAX(version), 0) FROM publications") as cur:
-            row = await cur.fetchone()
-        return (int(row[0]) if row else 0) + 1
+    async def publications_after(self, version: int) -> list[PublicationRecord]:
+        rows = await self.db.fetchall(
+            f"SELECT {self._PUBLICATION_COLUMNS} FROM publications WHERE status = 'published' AND version > ?"
+            " ORDER BY version",
+            (version,),
+        )
+        return [self._publication(r) for r in rows]
 
-    async def record_publication(self, record: PublicationRecord, changes: dict[str, list[ListChange]]) -> None:
+    async def record_publication(self, record: PublicationRecord, changes: Mapping[str, Sequence[ListChange]]) -> None:
+        writer = self.writer_id
+
         async def op(conn: aiosqlite.Connection) -> None:
+            async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM publications") as cur:
+                row = await cur.fetchone()
+            newest = int(row[0]) if row else 0
+            if record.version <= newest:
+                raise WriteConflict(
+                    f"version {record.version} is not newer than the published {newest}: another publisher ran",
+                    frozenset(),
+                )
+            counts = record.counts
             await conn.execute(
-                "INSERT INTO publications VALUES (?, ?, ?, ?, ?, ?)",
-                (record.version, ts(record.created_at), record.domains, record.phones, record.status, record.reason),
+                f"INSERT INTO publications ({self._PUBLICATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.version,
+                    ts(record.created_at),
+                    counts.get("domains", 0),
+                    counts.get("phones", 0),
+                    record.status,
+                    record.reason,
+                    record.feed_seq,
+                    counts.get("wallets", 0),
+                    int(record.approved),
+                ),
             )
             rows = [
-                (record.version, kind, c.value, int(c.added), entry_to_json(c.entry) if c.entry else None)
+                (
+                    record.version,
+                    kind,
+                    c.value,
+                    int(c.added),
+                    _entry_json(c.entry) if c.entry else None,
+                    c.action,
+                )
                 for kind, items in changes.items()
                 for c in items
             ]
             if rows:
-                await conn.executemany("INSERT INTO publication_changes VALUES (?, ?, ?, ?, ?)", rows)
-
-        await self._write(op)
-
-    async def changes_since(self, list_kind: str, version: int) -> list[tuple[int, ListChange]]:
-        async with self._r.execute(
-            "SELECT version, value, added, entry FROM publication_changes WHERE list = ? AND version > ?"
-            " ORDER BY version",
-            (list_kind, version),
-        ) as cur:
-            rows = await cur.fetchall()
-        return [(int(r[0]), ListChange(r[1], bool(r[2]), entry_from_json(r[3]) if r[3] else None)) for r in rows]
-
-    # feedback ------------------------------------------------------------------------------------
-    async def put_hits(self, batch: HitBatch) -> HitBatch | None:
-        """Store a hit batch, replacing the same operator + list + interval; return what it replaced."""
-
-        async def op(conn: aiosqlite.Connection) -> HitBatch | None:
-            key = (batch.operator_id, batch.list, ts(batch.interval_start), ts(batch.interval_end))
-            async with conn.execute(
-                "SELECT total, per_category, entries, received_at FROM hits"
-                " WHERE operator_id = ? AND list = ? AND interval_start = ? AND interval_end = ?",
-                key,
-            ) as cur:
-                row = await cur.fetchone()
+                await conn.executemany(
+                    "INSERT INTO publication_changes (version, list, value, added, entry, action)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+            upserts = [
+                (
+                    kind,
+                    c.entry.value,
+                    c.entry.category.value,
+                    c.entry.score,
+                    ts(c.entry.listed_at),
+                    ts(c.entry.expires_at),
+                    c.entry.display,
+                    c.entry.origin.value,
+                )
+                for kind, items in changes.items()
+                for c in items
+                if c.entry is not None
+            ]
+            if upserts:
+                await conn.executemany(
+                    "INSERT OR REPLACE INTO published_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)", upserts
+                )
+            removals = [(kind, c.value) for kind, items in changes.items() for c in items if c.entry is None]
+            if removals:
+                await conn.executemany("DELETE FROM published_entries WHERE list = ? AND value = ?", removals)
             await conn.execute(
-                "INSERT OR REPLACE INTO hits VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (*key, batch.total, json.dumps(batch.per_category), batch.entries_json, ts(batch.received_at)),
-            )
-            if row is None:
-                return None
-            return HitBatch(
-                batch.operator_id,
-                batch.list,
-                batch.interval_start,
-                batch.interval_end,
-                int(row[0]),
-                json.loads(row[1]),
-                row[2],
-                _dt(row[3]),
+                "INSERT INTO changes (at, writer, topic, data) VALUES (?, ?, 'publication', ?)",
+                (ts(datetime.now(UTC)), writer, json.dumps({"version": record.version})),
             )
 
-        result: HitBatch | None = await self._write(op)
-        return result
+        await self.db.write(op)
 
-    async def hit_totals(self) -> list[tuple[str, str, str, int]]:
-        """(list, category, operator name, hits) summed over every stored interval."""
-        async with self._r.execute(
-            "SELECT h.list, h.per_category, o.name FROM hits h JOIN operators o ON o.id = h.operator_id"
-        ) as cur:
-            rows = await cur.fetchall()
-        totals: dict[tuple[str, str, str], int] = {}
-        for list_name, per_category, operator in rows:
-            for category, n in json.loads(per_category).items():
-                k = (list_name, category, operator)
-                totals[k] = totals.get(k, 0) + int(n)
-        return [(*k, n) for k, n in sorted(totals.items())]
+    async def record_hold(self, reason: str, at: datetime) -> None:
+        writer = self.writer_id
 
-    async def add_dispute(self, record: DisputeRecord) -> None:
         async def op(conn: aiosqlite.Connection) -> None:
             await conn.execute(
-                "INSERT INTO disputes VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.dispute_id,
-                    record.key.type.value,
-                    record.key.value,
-                    record.operator_id,
-                    record.reason,
-                    record.contact,
-                    ts(record.at),
-                ),
+                "INSERT INTO changes (at, writer, topic, data) VALUES (?, ?, 'hold', ?)",
+                (ts(at), writer, json.dumps({"reason": reason})),
             )
 
-        await self._write(op)
+        await self.db.write(op)
+
+    async def publication_changes(self, list_name: str, since: int, until: int) -> list[tuple[int, ListChange]]:
+        rows = await self.db.fetchall(
+            "SELECT version, value, action, entry FROM publication_changes WHERE list = ? AND version > ?"
+            " AND version <= ? ORDER BY version",
+            (list_name, since, until),
+        )
+        return [(int(r[0]), ListChange(r[1], r[2], _entry_from_json(r[3]) if r[3] else None)) for r in rows]
+
+    async def published(self, list_name: str, values: Sequence[str]) -> dict[str, ListEntry]:
+        found: dict[str, ListEntry] = {}
+        for chunk in _chunks(list(values)):
+            rows = await self.db.fetchall(
+                "SELECT value, category, score, listed_at, expires_at, display, origin FROM published_entries"
+                f" WHERE list = ? AND value IN ({_marks(len(chunk))})",
+                (list_name, *chunk),
+            )
+            for r in rows:
+                found[r[0]] = _published_entry(r)
+        return found
+
+    async def publication_raw(self, list_name: str, version: int) -> list[tuple[str, str, str | None]]:
+        rows = await self.db.fetchall(
+            "SELECT value, action, entry FROM publication_changes WHERE list = ? AND version = ?",
+            (list_name, version),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    async def published_raw(
+        self, list_name: str
+    ) -> AsyncIterator[list[tuple[str, str, int, str, str | None, str | None, str]]]:
+        async with self.db.reader.execute(
+            "SELECT value, category, score, listed_at, expires_at, display, origin FROM published_entries"
+            " WHERE list = ? ORDER BY value",
+            (list_name,),
+        ) as cur:
+            while rows := await cur.fetchmany(50_000):
+                yield [tuple(r) for r in rows]
+
+    async def published_entries(self, list_name: str) -> AsyncIterator[list[ListEntry]]:
+        async with self.db.reader.execute(
+            "SELECT value, category, score, listed_at, expires_at, display, origin FROM published_entries"
+            " WHERE list = ? ORDER BY value",
+            (list_name,),
+        ) as cur:
+            while rows := await cur.fetchmany(20_000):
+                yield [_published_entry(r) for r in rows]
+
+    async def mass_change_baseline(self, since: datetime) -> int:
+        row = await self.db.fetchone(
+            "SELECT MAX(v) FROM ("
+            " SELECT MAX(version) AS v FROM publications WHERE status = 'published' AND approved = 1"
+            " UNION ALL"
+            " SELECT MAX(version) AS v FROM publications WHERE status = 'published' AND created_at <= ?)",
+            (ts(since),),
+        )
+        return int(row[0]) if row and row[0] is not None else 0
+
+    # leases and retention ------------------------------------------------------------------------
+    async def acquire_lease(self, name: str, holder: str, seconds: float) -> bool:
+        async def op(conn: aiosqlite.Connection) -> bool:
+            now = datetime.now(UTC)
+            cur = await conn.execute(
+                "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE"
+                " SET holder = excluded.holder, expires_at = excluded.expires_at"
+                " WHERE leases.holder = excluded.holder OR leases.expires_at < ?",
+                (name, holder, ts(now + timedelta(seconds=seconds)), ts(now)),
+            )
+            return cur.rowcount > 0
+
+        return await self.db.write(op)
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        async def op(conn: aiosqlite.Connection) -> None:
+            await conn.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+
+        await self.db.write(op)
+
+    async def prune(self, before: datetime) -> int:
+        async def op(conn: aiosqlite.Connection) -> int:
+            cur = await conn.execute(
+                "DELETE FROM changes WHERE at < ? AND seq < (SELECT COALESCE(MAX(feed_seq), 0) FROM publications)",
+                (ts(before),),
+            )
+            removed = cur.rowcount
+            await conn.execute("DELETE FROM idempotency WHERE created_at < ?", (ts(before),))
+            return removed
+
+        return await self.db.write(op)
+
+
+def _published_entry(r: Sequence[Any]) -> ListEntry:
+    return ListEntry(
+        value=r[0],
+        category=_CATEGORIES[r[1]],
+        score=int(r[2]),
+        listed_at=datetime.fromisoformat(r[3]),
+        expires_at=dt(r[4]),
+        display=r[5],
+        origin=_ORIGINS[r[6]],
+    )
+
+
+async def _write_indicators(conn: aiosqlite.Connection, records: Sequence[IndicatorRecord]) -> None:
+    """Insert the new and update the known, each only at the row version it was read at."""
+    new = [r for r in records if r.row_version == 0]
+    known = [r for r in records if r.row_version > 0]
+    conflicts: list[IndicatorKey] = []
+    if new:
+        cur = await conn.executemany(_INSERT, [_insert_row(r) for r in new])
+        if cur.rowcount != len(new):
+            conflicts += await _which(conn, new)
+    if known:
+        cur = await conn.executemany(
+            _UPDATE, [(*_fields(r), r.key.type.value, r.key.value, r.row_version) for r in known]
+        )
+        if cur.rowcount != len(known):
+            conflicts += await _which(conn, known)
+    if conflicts:
+        shown = ", ".join(str(k) for k in conflicts[:5])
+        raise WriteConflict(f"changed by another writer since it was read: {shown}", frozenset(conflicts))
+
+
+async def _which(conn: aiosqlite.Connection, records: Sequence[IndicatorRecord]) -> list[IndicatorKey]:
+    """The records whose row version in the store is not the one they expected after this write."""
+    moved = []
+    for r in records:
+        async with conn.execute(
+            "SELECT row_version FROM indicators WHERE type = ? AND value = ?", (r.key.type.value, r.key.value)
+        ) as cur:
+            row = await cur.fetchone()
+        # after this statement a record we wrote has version expected + 1 (new: 1)
+        if row is None or int(row[0]) != r.row_version + 1:
+            moved.append(r.key)
+    return moved or [r.key for r in records]
+
+
+async def _replace_hits(conn: aiosqlite.Connection, batch: Any, counters: dict[tuple[str, str], float]) -> None:
+    """Store a hit batch in place of the same operator + list + interval; the counters move by the difference."""
+    key = (batch.operator_id, batch.list, ts(batch.interval_start), ts(batch.interval_end))
+    async with conn.execute(
+        "SELECT per_category FROM hits WHERE operator_id = ? AND list = ? AND interval_start = ? AND interval_end = ?",
+        key,
+    ) as cur:
+        row = await cur.fetchone()
+    old: dict[str, int] = json.loads(row[0]) if row else {}
+    await conn.execute(
+        "INSERT OR REPLACE INTO hits VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (*key, batch.total, json.dumps(batch.per_category), batch.entries_json, ts(batch.received_at)),
+    )
+    for category in set(old) | set(batch.per_category):
+        delta = batch.per_category.get(category, 0) - old.get(category, 0)
+        counters[("blocked_hits", json.dumps([batch.list, category]))] += delta
+    delta_total = sum(batch.per_category.values()) - sum(old.values())
+    counters[("operator_blocked_hits", json.dumps([batch.list, batch.operator_name]))] += delta_total

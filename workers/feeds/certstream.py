@@ -22,6 +22,7 @@ from antifraud.domain.model import IndicatorType
 from antifraud.domain.normalize import SuffixList, normalize_domain
 from antifraud.feeds import FeedFormat, FeedFormatError, FeedItem, FeedSource, certstream_names
 from antifraud.jobs import JobQueue
+from antifraud.waiting import wait_event
 from workers.feeds.jobs import feed_item_job
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,5 @@ class CertstreamClient:
                 break
             failures = 0 if self.stats.connections > connected_before else failures + 1
             delay = min(self.max_backoff, self.min_backoff * 2 ** min(failures, 16)) * (0.5 + self._rand())
-            try:
-                await asyncio.wait_for(self._stop.wait(), delay)
-            except TimeoutError:
+            if not await wait_event(self._stop, delay):
                 continue

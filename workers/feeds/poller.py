@@ -19,6 +19,7 @@ import aiohttp
 from antifraud.domain.model import IndicatorType
 from antifraud.domain.normalize import SuffixList
 from antifraud.feeds import FeedFormat, FeedSource, parse_feed
+from antifraud.waiting import wait_event
 from workers.feeds.jobs import Submit
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,5 @@ class FeedPoller:
             delay = self.source.interval_seconds * min(2**failures, 8)
             # Jitter spreads many feeds (and many centers) over the interval instead of on its edge.
             delay *= 0.9 + 0.2 * self._rand()
-            try:
-                await asyncio.wait_for(self._stop.wait(), delay)
-            except TimeoutError:
+            if not await wait_event(self._stop, delay):
                 continue

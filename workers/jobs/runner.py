@@ -13,7 +13,6 @@ ones still running are cancelled and released, unrun as far as the queue is conc
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -27,6 +26,7 @@ from typing import Any
 from antifraud.domain.errors import ConfigError
 from antifraud.jobs import ClaimRequest, Job, JobQueue, JobState, LeaseLost, Park, PermanentJobError
 from antifraud.metrics import Metrics
+from antifraud.waiting import wait_event
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +126,7 @@ class JobRunner:
                 if free > 0 and claimed == free:
                     continue  # a full batch: there may be more due right now
                 # Nothing (more) due, or no free slot: sleep until a job ends, stop() or the poll.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.settings.poll_seconds)
+                await wait_event(self._wake, self.settings.poll_seconds)
         finally:
             await self._drain()
             metrics_task.cancel()

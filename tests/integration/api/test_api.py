@@ -1,37 +1,39 @@
-"""The HTTP API through aiohttp's test client, on a real SQLite store and the real publisher."""
+"""The HTTP API through aiohttp's test client, on a real SQLite store, the real planner and materializer."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from dataclasses import replace
-from datetime import timedelta
 
 import pytest
 from fakes import FakeClock
 from prometheus_client import CollectorRegistry
 
-from antifraud.api.app import Services, create_app
-from antifraud.api.auth import KeyCache
+from antifraud.api.app import create_app
+from antifraud.app import api_services, compose_center, wire_publication
 from antifraud.detection import Detector
 from antifraud.domain.brands import Brand
 from antifraud.domain.model import Category
-from antifraud.domain.policy import Rules
 from antifraud.metrics import Metrics
-from antifraud.services.center import Center
 from antifraud.services.keys import create_key
 from antifraud.settings import ApiSettings, PublicationSettings, Settings
 from antifraud.storage.sqlite import SqliteStore
-from workers.publisher import Publisher
+from blocklists.renderer_process import LocalRenderer
 
 KASPI = Brand("Kaspi Bank", ("kaspi.kz",), ("kaspi",), ("+77272585965",))
 
 
 class Api:
-    def __init__(self, client, services, keys):
+    def __init__(self, client, center, publishing, keys):
         self.client = client
-        self.services = services
+        self.center = center
+        self.publishing = publishing
         self.keys = keys
+
+    @property
+    def version(self):
+        return self.publishing.materializer.version
 
     def headers(self, who="reporter", **extra):
         return {"Authorization": f"Bearer {self.keys[who]}", **extra}
@@ -51,25 +53,16 @@ async def api(aiohttp_client, tmp_path, suffixes):
         db=str(tmp_path / "api.sqlite3"),
         blocklist_dir=tmp_path / "lists",
         api=ApiSettings(rate_per_second=1, rate_burst=50, max_body_bytes=256 * 1024),
-        publication=PublicationSettings(debounce_seconds=0.05, max_delay_seconds=0.1),
+        publication=PublicationSettings(debounce_seconds=0.05, max_delay_seconds=0.1, fsync=False),
     )
-    store = await SqliteStore(settings.db).open()
-    metrics = Metrics(CollectorRegistry())
-    clock = FakeClock()
-    center = Center(
-        store,
-        Detector([KASPI]),
-        suffixes,
-        Rules(3, {}, 180),
-        clock,
-        metrics,
-        report_window=timedelta(hours=72),
-        writer_id="api-test",
+    store = await SqliteStore.open(settings.db, "api-test")
+    center = await compose_center(
+        settings, store, Detector([KASPI]), suffixes, metrics=Metrics(CollectorRegistry()), clock=FakeClock()
     )
-    await center.load()
-    publisher = Publisher(center, store, settings.publication, settings.blocklist_dir, metrics, clock)
-    await publisher.start()
-    services = Services(settings, store, center, publisher, metrics, KeyCache(store))
+    publishing = wire_publication(center, LocalRenderer(settings.blocklist_dir, fsync=False))
+    await publishing.materializer.start()
+    await publishing.planner.plan()
+    await publishing.materializer.catch_up()
     keys = {}
     for name, scopes in {
         "reporter": {"report"},
@@ -81,11 +74,12 @@ async def api(aiohttp_client, tmp_path, suffixes):
         "isp2": {"pull"},
     }.items():
         keys[name] = (await create_key(store, name, frozenset(scopes))).key
-    task = asyncio.create_task(publisher.run())
-    client = await aiohttp_client(create_app(services))
-    yield Api(client, services, keys)
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    tasks = [asyncio.create_task(publishing.planner.run()), asyncio.create_task(publishing.materializer.run())]
+    client = await aiohttp_client(create_app(api_services(center, publishing)))
+    yield Api(client, center, publishing, keys)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
     await store.close()
 
 
@@ -225,16 +219,15 @@ async def test_idempotency_key_replays_and_refuses_a_different_body(api):
 
 
 async def wait_for_version(api, at_least):
-    for _ in range(100):
-        state = api.services.publisher.state
-        if state is not None and state.version >= at_least:
-            return state.version
+    for _ in range(200):
+        if api.version >= at_least:
+            return api.version
         await asyncio.sleep(0.02)
     raise AssertionError("no publication")
 
 
 async def test_decide_publish_pull_check_end_to_end(api):
-    start = api.services.publisher.state.version
+    start = api.version
     r = await api.post(
         "/v1/decisions",
         {
@@ -283,7 +276,13 @@ async def test_decide_publish_pull_check_end_to_end(api):
     delta = await r.json()
     assert [e["value"] for e in delta["added"]] == ["kaspi-bonus.kz"]
     r = await api.get(f"/v1/blocklists/domains.json?since={version}", who="isp")
-    assert r.status == 304
+    assert r.status == 200  # since the current version: an empty delta, as IXFR answers (no If-None-Match sent)
+    assert (await r.json())["added"] == []
+    r = await api.get(f"/v1/blocklists/domains.rpz?since={start}", who="isp")
+    assert r.headers["X-Delta"] == "unsupported"  # said so, never silently the whole list
+    assert "kaspi-bonus.kz" in await r.text()
+    assert r.headers["Digest"].startswith("sha-256=")
+    assert r.headers["Digest"].endswith("=")
     await error_of(await api.get(f"/v1/blocklists/domains.json?since={version + 5}", who="isp"), 400)
     await error_of(await api.get("/v1/blocklists/domains.json?since=abc", who="isp"), 400)
     await error_of(await api.get("/v1/blocklists/nope.txt", who="isp"), 404)
@@ -356,15 +355,16 @@ async def test_hits_are_validated_and_idempotent_per_interval(api):
     assert r.status == 202, await r.text()
     assert (await r.json())["by_category"] == {"pyramid": 100, "unattributed": 20}
     r = await api.post("/v1/hits", body, who="isp")
-    assert (await r.json())["replaced"] is True
+    assert r.status == 202
     await api.post("/v1/hits", body, who="isp2")
-    registry = api.services.metrics.registry
-    assert registry.get_sample_value("antifraud_blocked_hits_total", {"list": "domains", "category": "pyramid"}) == 200
+    text = await (await api.get("/metrics", who="prom")).text()
+    assert 'antifraud_blocked_hits_total{category="pyramid",list="domains"} 200.0' in text
     bad = [
         ({**body, "interval_end": "2026-11-22T09:00:00Z"}, "interval_end"),
         ({**body, "interval_start": "2026-11-22T10:00:00"}, "interval_start"),
         ({**body, "total": 50}, "entries"),
         ({**body, "list": "urls"}, "list"),
+        ({**body, "interval_start": "9999-12-31T23:59:59-14:00"}, "interval_start"),
         ({**body, "total": -1}, "total"),
     ]
     for payload, field in bad:

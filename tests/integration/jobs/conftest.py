@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,7 @@ from fakes import FakeClock
 from fakes_jobs import FakeJobQueue
 
 from antifraud.jobs import RetryPolicy
+from antifraud.storage.database import SqliteDatabase
 from antifraud.storage.jobs_sqlite import SqliteJobQueue
 
 MIGRATION = Path(__file__).resolve().parents[3] / "antifraud" / "storage" / "migrations" / "0002_jobs.sql"
@@ -17,15 +18,12 @@ POLICY = RetryPolicy(base_delay_seconds=10, factor=2, max_delay_seconds=3600, ji
 
 
 def apply_jobs_migration(path: Path) -> None:
-    """The same split the store's migration runner uses, so a file it cannot run fails here too."""
-    conn = sqlite3.connect(path)
-    try:
-        with conn:
-            for statement in MIGRATION.read_text(encoding="utf-8").split(";\n"):
-                if statement.strip():
-                    conn.execute(statement)
-    finally:
-        conn.close()
+    """Every migration, through the store's own runner (the jobs table comes from 0002)."""
+
+    async def migrate() -> None:
+        await (await SqliteDatabase(str(path)).open()).close()
+
+    asyncio.run(migrate())
 
 
 @pytest.fixture

@@ -196,14 +196,15 @@ async def test_two_connections_never_claim_the_same_job(db_path, clock):
     assert len(set(claimed)) == 200
 
 
-async def test_sqlite_queue_refuses_a_database_without_the_jobs_table(tmp_path, clock):
-    with pytest.raises(ConfigError, match="no jobs table: apply the migrations"):
+async def test_sqlite_queue_refuses_a_database_that_does_not_exist(tmp_path, clock):
+    with pytest.raises(ConfigError, match="does not exist: open the center's store first"):
         await SqliteJobQueue(str(tmp_path / "empty.sqlite3"), clock).open()
+    assert not (tmp_path / "empty.sqlite3").exists()
 
 
 async def test_the_center_store_applies_the_jobs_migration(tmp_path, clock):
     path = str(tmp_path / "center.sqlite3")
-    store = await SqliteStore(path, writer_id="w").open()
+    store = await SqliteStore.open(path, writer_id="w")
     await store.close()
     q = await SqliteJobQueue(path, clock).open()
     try:

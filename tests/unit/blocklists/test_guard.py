@@ -7,7 +7,7 @@ import math
 import pytest
 
 from antifraud.domain.errors import ConfigError
-from blocklists.guard import assess_mass_change
+from blocklists.guard import assess_mass_change, net_change
 
 
 def test_a_small_change_of_a_large_list_is_published():
@@ -69,3 +69,13 @@ def test_bad_configuration_is_refused(max_share, min_entries, field):
     with pytest.raises(ConfigError) as caught:
         assess_mass_change(1, 1, 0, max_share=max_share, min_entries=min_entries)
     assert caught.value.field == field
+
+
+def test_net_change_counts_what_differs_from_the_baseline():
+    history = [("a", "add"), ("b", "remove"), ("c", "update"), ("d", "add"), ("d", "remove"), ("e", "remove")]
+    proposed = [("e", "add"), ("f", "remove"), ("g", "add")]
+    # added since the baseline: a, g; removed: b, f; d came and went; e went and came back; c changed
+    assert net_change(history, proposed) == (2, 2)
+    # pacing: 12 removals in each of 9 versions is 108 removals from the same baseline
+    paced = [(f"x{v}-{i}", "remove") for v in range(9) for i in range(12)]
+    assert net_change(paced, []) == (0, 108)
