@@ -346,7 +346,7 @@ class FakeStore:
         if self.leases.get(name, ("", None))[0] == holder:
             del self.leases[name]
 
-    async def healthy(self, timeout: float = 2.0) -> tuple[bool, str]:  # noqa: ARG002, ASYNC109 - memory answers at once
+    async def healthy(self, timeout: float = 2.0) -> tuple[bool, str]:  # noqa: ARG002 - memory answers at once
         try:
             self._fail()
         except StoreUnavailable as exc:
