@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from antifraud import __version__
 from antifraud.api.auth import KeyCache, RateLimiter, has_scope
 from antifraud.api.errors import error_response, from_exception, item_error
+from antifraud.api.json_input import parse_json_body
 from antifraud.api.openapi import openapi_document
 from antifraud.api.schemas import AllowIn, CheckBatchIn, DecisionIn, DisputeIn, HitsIn, ReportIn, parse
 from antifraud.domain.errors import AntifraudError, InvalidInput
@@ -196,7 +197,7 @@ async def _json_body(request: web.Request) -> Any:
         raise InvalidInput("the request needs a JSON body", field="body")
     raw = await request.read()
     try:
-        return json.loads(raw)
+        return parse_json_body(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"the body is not valid JSON: {exc}", field="body") from None
 
@@ -258,11 +259,11 @@ async def reports(request: web.Request) -> web.Response:
             )
         for i, raw in enumerate(raw_items):
             try:
-                items.append(_to_input(parse(ReportIn, raw, f"reports[{i}]")))
+                items.append(_to_input(parse(ReportIn, raw, f"reports[{i}]", now=services.center.clock.now())))
             except InvalidInput as exc:
                 items.append(exc)
     else:
-        items.append(_to_input(parse(ReportIn, body)))
+        items.append(_to_input(parse(ReportIn, body, now=services.center.clock.now())))
 
     def respond(results: list[ReportAccepted | InvalidInput]) -> tuple[int, str]:
         if batch:
@@ -443,7 +444,7 @@ async def _serve_list(request: web.Request, name: str, record: ApiKeyRecord) -> 
 async def hits(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     record: ApiKeyRecord = request[KEY]
-    body = parse(HitsIn, await _json_body(request))
+    body = parse(HitsIn, await _json_body(request), now=services.center.clock.now())
     if body.interval_start.tzinfo is None or body.interval_end.tzinfo is None:
         raise InvalidInput(
             "interval times need a time zone (RFC 3339), e.g. 2026-11-22T10:00:00Z", field="interval_start"

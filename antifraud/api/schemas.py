@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from antifraud.api.times import ReportedTime
 from antifraud.domain.errors import InvalidInput
 from antifraud.domain.model import Action, Category, IndicatorType
 
@@ -24,7 +25,7 @@ class ReportIn(_Body):
     value: Text
     category: Category
     comment: Annotated[str, Field(max_length=4000)] | None = None
-    observed_at: datetime | None = None
+    observed_at: ReportedTime | None = None
 
 
 class CheckItem(_Body):
@@ -51,8 +52,8 @@ class HitEntry(_Body):
 
 class HitsIn(_Body):
     list: Literal["domains", "phones"]
-    interval_start: datetime
-    interval_end: datetime
+    interval_start: ReportedTime
+    interval_end: ReportedTime
     total: Annotated[int, Field(ge=0, le=10**13)]
     entries: Annotated[builtins.list[HitEntry], Field(max_length=100_000)] = []
 
@@ -80,13 +81,15 @@ def _field_path(loc: tuple[int | str, ...], prefix: str) -> str:
     return path
 
 
-def parse(model: type[T], data: Any, prefix: str = "") -> T:
-    """Validate `data` as `model`, raising InvalidInput that names the first offending field."""
+def parse(model: type[T], data: Any, prefix: str = "", *, now: datetime | None = None) -> T:
+    """Validate `data` as `model`, raising InvalidInput that names the first offending field.
+
+    `now` is the center's clock, against which reported times are checked (see antifraud.api.times)."""
     adapter = _ADAPTERS.get(model)
     if adapter is None:
         adapter = _ADAPTERS[model] = TypeAdapter(model)
     try:
-        result: T = adapter.validate_python(data)
+        result: T = adapter.validate_python(data, context=None if now is None else {"now": now})
     except ValidationError as exc:
         first = exc.errors()[0]
         field = _field_path(tuple(first["loc"]), prefix) or prefix or "body"
