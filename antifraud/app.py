@@ -19,6 +19,7 @@ from antifraud.adapters.detection_config import load_detector
 from antifraud.adapters.suffixes import BundledSuffixList
 from antifraud.api.app import Services, create_app
 from antifraud.api.auth import KeyCache
+from antifraud.api.redaction import install_log_redaction
 from antifraud.background import Background
 from antifraud.detection import Detector
 from antifraud.domain.errors import ConfigError
@@ -108,6 +109,7 @@ async def _every(seconds: float, what: Callable[[], Awaitable[object]], name: st
 
 async def serve(settings: Settings, *, ready: Callable[[str], None] | None = None) -> None:
     """Run the whole center in this process until SIGTERM or SIGINT."""
+    install_log_redaction()  # before the first request line can be logged: pull keys travel in paths
     disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
     async with open_center(settings) as parts:
         center, store = parts.center, parts.store

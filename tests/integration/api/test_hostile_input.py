@@ -2,63 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from dataclasses import replace
-from datetime import timedelta
 
 import pytest
-from fakes import FakeClock
-from prometheus_client import CollectorRegistry
 
-from antifraud.api.app import Services, create_app
-from antifraud.api.auth import KeyCache
-from antifraud.detection import Detector
-from antifraud.domain.brands import Brand
-from antifraud.domain.policy import Rules
-from antifraud.metrics import Metrics
-from antifraud.services.center import Center
-from antifraud.services.keys import create_key
-from antifraud.settings import ApiSettings, PublicationSettings, Settings
-from antifraud.storage.sqlite import SqliteStore
-from workers.publisher import Publisher
-
-KASPI = Brand("Kaspi Bank", ("kaspi.kz",), ("kaspi",), ("+77272585965",))
 POST_ROUTES = ["/v1/reports", "/v1/check", "/v1/hits", "/v1/disputes", "/v1/decisions", "/v1/allowlist"]
-
-
-@pytest.fixture
-async def client(aiohttp_client, tmp_path, suffixes):
-    settings = replace(
-        Settings(),
-        db=str(tmp_path / "hostile.sqlite3"),
-        blocklist_dir=tmp_path / "lists",
-        api=ApiSettings(rate_per_second=1000, rate_burst=10_000, max_body_bytes=2 * 1024 * 1024),
-        publication=PublicationSettings(debounce_seconds=0.05, max_delay_seconds=0.1),
-    )
-    store = await SqliteStore(settings.db).open()
-    metrics = Metrics(CollectorRegistry())
-    clock = FakeClock()
-    center = Center(
-        store, Detector([KASPI]), suffixes, Rules(3, {}, 180), clock, metrics,
-        report_window=timedelta(hours=72), writer_id="hostile-test",
-    )  # fmt: skip
-    await center.load()
-    publisher = Publisher(center, store, settings.publication, settings.blocklist_dir, metrics, clock)
-    await publisher.start()
-    key = (await create_key(store, "prober", frozenset({"admin"}))).key
-    task = asyncio.create_task(publisher.run())
-    http = await aiohttp_client(create_app(Services(settings, store, center, publisher, metrics, KeyCache(store))))
-    http.headers_for_key = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    yield http
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    await store.close()
 
 
 async def post(client, path, body):
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return await client.post(path, data=data, headers=client.headers_for_key)
+    return await client.post(path, data=data, headers=client.auth)
 
 
 async def json_400(response):
@@ -84,9 +37,9 @@ BODY_PROBES = {
 
 @pytest.mark.parametrize("route", POST_ROUTES)
 @pytest.mark.parametrize("probe", BODY_PROBES)
-async def test_hostile_bodies_are_400_on_every_route(client, route, probe):
+async def test_hostile_bodies_are_400_on_every_route(api_client, route, probe):
     raw, words = BODY_PROBES[probe]
-    error = await json_400(await post(client, route, raw))
+    error = await json_400(await post(api_client, route, raw))
     assert error["field"] == "body"
     assert words in error["message"]
 
@@ -100,17 +53,17 @@ OBSERVED_AT_PROBES = [
 
 
 @pytest.mark.parametrize(("observed_at", "words"), OBSERVED_AT_PROBES)
-async def test_observed_at_probes_are_400_naming_the_field(client, observed_at, words):
+async def test_observed_at_probes_are_400_naming_the_field(api_client, observed_at, words):
     body = {"type": "domain", "value": "kaspi-bonus.kz", "category": "phishing", "observed_at": observed_at}
-    error = await json_400(await post(client, "/v1/reports", body))
+    error = await json_400(await post(api_client, "/v1/reports", body))
     assert error["field"] == "observed_at"
     assert words in error["message"]
 
 
-async def test_in_a_batch_only_the_bad_item_is_rejected(client):
+async def test_in_a_batch_only_the_bad_item_is_rejected(api_client):
     good = {"type": "domain", "value": "kaspi-bonus.kz", "category": "phishing", "observed_at": "2026-11-22T10:00:00Z"}
     bad = {**good, "value": "halyk-bonus.kz", "observed_at": "9999-12-31T23:59:59-14:00"}
-    response = await post(client, "/v1/reports", {"reports": [good, bad]})
+    response = await post(api_client, "/v1/reports", {"reports": [good, bad]})
     assert response.status == 202, await response.text()
     body = await response.json()
     assert (body["accepted"], body["rejected"]) == (1, 1)
@@ -119,7 +72,7 @@ async def test_in_a_batch_only_the_bad_item_is_rejected(client):
 
 @pytest.mark.parametrize("field", ["interval_start", "interval_end"])
 @pytest.mark.parametrize(("moment", "words"), OBSERVED_AT_PROBES)
-async def test_hit_interval_probes_are_400_naming_the_field(client, field, moment, words):
+async def test_hit_interval_probes_are_400_naming_the_field(api_client, field, moment, words):
     body = {
         "list": "domains",
         "interval_start": "2026-11-22T10:00:00Z",
@@ -127,28 +80,26 @@ async def test_hit_interval_probes_are_400_naming_the_field(client, field, momen
         "total": 1,
         field: moment,
     }
-    error = await json_400(await post(client, "/v1/hits", body))
+    error = await json_400(await post(api_client, "/v1/hits", body))
     assert error["field"] == field
     assert words in error["message"]
 
 
-async def test_a_url_is_reported_as_the_host_a_browser_opens(client):
+async def test_a_url_is_reported_as_the_host_a_browser_opens(api_client):
     """Issue 8 §4: a browser opens evil.kz; the center used to read kaspi.kz and refuse an official domain."""
     body = {"type": "url", "value": "http://evil.kz\\@kaspi.kz/", "category": "phishing"}
-    response = await post(client, "/v1/reports", body)
+    response = await post(api_client, "/v1/reports", body)
     assert response.status == 202, await response.text()
     assert (await response.json())["indicator"] == {"type": "domain", "value": "evil.kz"}
     decision = {"type": "url", "value": "http://evil.kz\\@kaspi.kz/", "action": "block", "reason": "clone"}
-    response = await post(client, "/v1/decisions", decision)
+    response = await post(api_client, "/v1/decisions", decision)
     assert response.status == 200, await response.text()
-    response = await client.get(
-        "/v1/check", params={"url": "http://evil.kz\\@kaspi.kz/"}, headers=client.headers_for_key
-    )
+    response = await api_client.get("/v1/check", params={"url": "http://evil.kz\\@kaspi.kz/"}, headers=api_client.auth)
     assert (await response.json())["listed"] is True
 
 
-async def test_hostile_urls_in_a_check_are_400(client):
+async def test_hostile_urls_in_a_check_are_400(api_client):
     for url in ["http://0x7f.1:99999/", "http://ev il.kz/", "http://[::1", "http://1.2.3.4.5/"]:
-        response = await client.get("/v1/check", params={"url": url}, headers=client.headers_for_key)
+        response = await api_client.get("/v1/check", params={"url": url}, headers=api_client.auth)
         assert response.status == 400, await response.text()
         assert (await response.json())["error"]["field"] == "value"
