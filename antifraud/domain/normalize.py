@@ -141,6 +141,8 @@ def normalize_domain(text: str, suffixes: SuffixList) -> DomainName:
 def _name_from_host(host_text: str, suffixes: SuffixList) -> DomainName:
     """The checks every host passes, however it was written: no IP address, DNS-valid labels, a known suffix."""
     host = host_text.strip().lower().removesuffix(".")
+    if _LDH_NAME.match(host) and len(host) <= MAX_NAME_LENGTH and "xn--" not in host and not _ALL_DIGITS.match(host):
+        return _split(host, host, suffixes)  # a plain name, as most hosts are: nothing to map or check
     if not host:
         raise InvalidIndicator(f"{host_text!r} has no host name", field="value")
     if _is_ip_literal(host):
