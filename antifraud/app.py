@@ -20,7 +20,7 @@ from antifraud.adapters.suffixes import BundledSuffixList
 from antifraud.api.app import create_app
 from antifraud.api.auth import KeyCache
 from antifraud.api.context import ApiServices
-from antifraud.api.redaction import install_redaction
+from antifraud.api.redaction import install_log_redaction
 from antifraud.detection import Detector
 from antifraud.domain.errors import ConfigError
 from antifraud.domain.model import Category
@@ -263,8 +263,8 @@ async def serve(settings: Settings, *, ready: Callable[[str], None] | None = Non
     """Run the whole center in this process until SIGTERM or SIGINT."""
     from antifraud.background import Background  # noqa: PLC0415 - crawlers and probes load only to serve
 
+    install_log_redaction()  # before the first request line can be logged: pull keys travel in paths
     disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
-    install_redaction()
     async with open_center(settings) as center:
         renderer = build_renderer(settings)
         publishing = wire_publication(center, renderer)

@@ -22,6 +22,7 @@ from antifraud.content.fetch import CrawlResult
 from antifraud.domain.errors import AntifraudError, InvalidIndicator
 from antifraud.domain.model import IndicatorKey, IndicatorType, ListingState, Signal, Verdict
 from antifraud.domain.normalize import normalize_domain
+from antifraud.domain.urls import parse_url
 from antifraud.feeds import FeedFormat, FeedItem, sources_from_mapping
 from antifraud.jobs.policy import RetryPolicy
 from antifraud.metrics import Metrics
@@ -234,7 +235,10 @@ class Background:
 
 
 def _host(url: str | None) -> str | None:
+    """The host a reported URL names (the one parser, as browsers parse URLs)."""
     if not url:
         return None
-    rest = url.partition("://")[2]
-    return rest.split("/", 1)[0].rsplit(":", 1)[0] or None
+    try:
+        return parse_url(url).host or None
+    except InvalidIndicator:
+        return None

@@ -17,7 +17,7 @@ MAX_INTERVAL = timedelta(days=7)
 async def hits(request: web.Request) -> web.Response:
     services = services_of(request)
     record = request[KEY]
-    body = parse(HitsIn, await json_body(request))
+    body = parse(HitsIn, await json_body(request), now=services.clock.now())
     if body.interval_end <= body.interval_start:
         raise InvalidInput("interval_end must be after interval_start", field="interval_end")
     if body.interval_end - body.interval_start > MAX_INTERVAL:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -30,11 +31,11 @@ def _to_input(item: ReportIn) -> ReportInput:
     return ReportInput(item.type, item.value, item.category, item.comment, item.observed_at)
 
 
-def _items(body: Any, max_batch: int) -> tuple[bool, list[ReportInput | InvalidInput]]:
+def _items(body: Any, max_batch: int, now: datetime) -> tuple[bool, list[ReportInput | InvalidInput]]:
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object", field="body")
     if "reports" not in body:
-        return False, [_to_input(parse(ReportIn, body))]
+        return False, [_to_input(parse(ReportIn, body, now=now))]
     raw_items = body["reports"]
     if set(body) - {"reports"}:
         raise InvalidInput("a batch has only the 'reports' field", field="body")
@@ -45,7 +46,7 @@ def _items(body: Any, max_batch: int) -> tuple[bool, list[ReportInput | InvalidI
     items: list[ReportInput | InvalidInput] = []
     for i, raw in enumerate(raw_items):
         try:  # one bad item rejects only that item
-            items.append(_to_input(parse(ReportIn, raw, f"reports[{i}]")))
+            items.append(_to_input(parse(ReportIn, raw, f"reports[{i}]", now=now)))
         except InvalidInput as exc:
             items.append(exc)
     return True, items
@@ -55,7 +56,7 @@ async def reports(request: web.Request) -> web.Response:
     services = services_of(request)
     record = request[KEY]
     body = await json_body(request)
-    batch, items = _items(body, services.settings.api.max_batch)
+    batch, items = _items(body, services.settings.api.max_batch, services.clock.now())
 
     def respond(results: list[Result]) -> tuple[int, str]:
         if batch:

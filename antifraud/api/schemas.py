@@ -3,35 +3,18 @@
 from __future__ import annotations
 
 import builtins
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from antifraud.api.times import ReportedTime
 from antifraud.domain.errors import InvalidInput
 from antifraud.domain.model import Action, Category, IndicatorType
 
 T = TypeVar("T")
 Text = Annotated[str, Field(min_length=1, max_length=2048)]
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 
-
-def _instant(value: datetime) -> datetime:
-    """An RFC 3339 instant a report can carry: with a zone, in UTC range, not before 1990, not in the future."""
-    if value.tzinfo is None:
-        raise ValueError("needs a time zone (RFC 3339), e.g. 2026-11-22T10:00:00Z")
-    try:
-        utc = value.astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise ValueError("is outside the range of dates this center accepts") from None
-    if utc < EARLIEST:
-        raise ValueError("is before 1990")
-    if utc > datetime.now(UTC) + timedelta(days=1):
-        raise ValueError("is in the future")
-    return utc
-
-
-Instant = Annotated[datetime, AfterValidator(_instant)]
 
 
 class _Body(BaseModel):
@@ -43,7 +26,7 @@ class ReportIn(_Body):
     value: Text
     category: Category
     comment: Annotated[str, Field(max_length=4000)] | None = None
-    observed_at: Instant | None = None
+    observed_at: ReportedTime | None = None
 
 
 class ReportBatchIn(_Body):
@@ -74,8 +57,8 @@ class HitEntry(_Body):
 
 class HitsIn(_Body):
     list: Literal["domains", "phones", "wallets"]
-    interval_start: Instant
-    interval_end: Instant
+    interval_start: ReportedTime
+    interval_end: ReportedTime
     total: Annotated[int, Field(ge=0, le=10**13)]
     entries: Annotated[builtins.list[HitEntry], Field(max_length=100_000)] = []
 
@@ -103,13 +86,15 @@ def _field_path(loc: tuple[int | str, ...], prefix: str) -> str:
     return path
 
 
-def parse(model: type[T], data: Any, prefix: str = "") -> T:
-    """Validate `data` as `model`, raising InvalidInput that names the first offending field."""
+def parse(model: type[T], data: Any, prefix: str = "", *, now: datetime | None = None) -> T:
+    """Validate `data` as `model`, raising InvalidInput that names the first offending field.
+
+    `now` is the center's clock, against which reported times are checked (see antifraud.api.times)."""
     adapter = _ADAPTERS.get(model)
     if adapter is None:
         adapter = _ADAPTERS[model] = TypeAdapter(model)
     try:
-        result: T = adapter.validate_python(data)
+        result: T = adapter.validate_python(data, context=None if now is None else {"now": now})
     except ValidationError as exc:
         first = exc.errors()[0]
         field = _field_path(tuple(first["loc"]), prefix) or prefix or "body"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs
 
 import phonenumbers
 
@@ -22,6 +22,7 @@ from antifraud.domain.brands import Brand
 from antifraud.domain.errors import InvalidIndicator
 from antifraud.domain.model import Category, Signal
 from antifraud.domain.normalize import SuffixList, normalize_domain, normalize_phone
+from antifraud.domain.urls import InvalidUrl, WebUrl, parse_reported_url, resolve_reference
 
 W_BRAND_LOGIN = 50  # credentials asked for on a page naming a brand it does not belong to
 W_BRAND_IN_TITLE = 15
@@ -43,6 +44,22 @@ MAX_LINKS = 200
 
 _CARD_WORDS = re.compile(r"cc-number|cc-csc|cc-exp|one-time-code|card|cvv|cvc|карт|expir|срок действия|otp|sms|смс")
 _INVESTMENT_GROUPS = frozenset({Category.INVESTMENT_SCAM, Category.PYRAMID})
+
+
+def _resolve(base: str, reference: str) -> WebUrl | None:
+    """Where a link on the page takes a visitor, as the browser resolves it; None when nowhere."""
+    try:
+        return resolve_reference(base, reference)
+    except InvalidUrl:
+        return None
+
+
+def _typed(text: str) -> WebUrl | None:
+    """A URL written in the page's text, where the scheme is often left out."""
+    try:
+        return parse_reported_url(text)
+    except InvalidUrl:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,13 +171,14 @@ class PageAnalyser:
         """The host a form posts to, when that is another site."""
         if not form.action:
             return None
-        absolute = urljoin(base, form.action.strip())
-        parts = urlsplit(absolute)
-        if parts.scheme in {"mailto", "data", "javascript"}:
-            return parts.scheme
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
+        url = _resolve(base, form.action)
+        if url is None:
             return None
-        return parts.hostname.lower()
+        if url.scheme in {"mailto", "data", "javascript"}:
+            return url.scheme
+        if url.scheme not in {"http", "https"} or not url.host:
+            return None
+        return url.name
 
     @staticmethod
     def _asks_card(form: Form) -> bool:
@@ -221,11 +239,13 @@ class PageAnalyser:
             keep(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164))
         candidates = [h[4:] for h in page.links if h.lower().startswith("tel:")]
         for url in messenger_urls:  # wa.me/77011234567, api.whatsapp.com/send?phone=77011234567
-            parts = urlsplit(url if "://" in url else "https://" + url)
-            if (parts.hostname or "").endswith("whatsapp.com"):
-                candidates.extend(parse_qs(parts.query).get("phone", []))
-            elif (parts.hostname or "").endswith("wa.me"):
-                candidates.append(parts.path.strip("/").split("/")[0])
+            parsed = _typed(url)
+            if parsed is None:
+                continue
+            if parsed.name.endswith("whatsapp.com"):
+                candidates.extend(parse_qs(parsed.query).get("phone", []))
+            elif parsed.name.endswith("wa.me"):
+                candidates.append(parsed.path.strip("/").split("/")[0])
         for raw in candidates:
             digits = raw.strip()
             if digits.isdigit() and len(digits) > 10:
@@ -245,16 +265,19 @@ class PageAnalyser:
             messenger = self.lexicon.messenger_schemes.get(scheme.lower())
             url = href.strip()
             if messenger is None:
-                url = urljoin(base, url)
-                host = (urlsplit(url).hostname or "").removeprefix("www.")
-                messenger = self.lexicon.messenger_hosts.get(host)
+                resolved = _resolve(base, url)
+                if resolved is None:
+                    continue
+                url = resolved.url
+                messenger = self.lexicon.messenger_hosts.get(resolved.name.removeprefix("www."))
             if messenger is not None:
                 links.setdefault(url, MessengerLink(messenger, url))
         if self._messenger_in_text is not None:
             for match in self._messenger_in_text.finditer(page.text):
                 url = match.group(0).rstrip(".,)")
-                host = (urlsplit(url if "://" in url else "https://" + url).hostname or "").removeprefix("www.")
-                messenger = self.lexicon.messenger_hosts.get(host.lower())
+                parsed = _typed(url)
+                host = parsed.name.removeprefix("www.") if parsed is not None else ""
+                messenger = self.lexicon.messenger_hosts.get(host)
                 if messenger is not None:
                     links.setdefault(url, MessengerLink(messenger, url))
         return list(links.values())
@@ -262,10 +285,14 @@ class PageAnalyser:
     def _outbound(self, page: ParsedPage, base: str, site: str) -> list[str]:
         links: list[str] = []
         for href in page.links:
-            url = urljoin(base, href.strip())
-            parts = urlsplit(url)
-            if parts.scheme in {"http", "https"} and parts.hostname and self._site(parts.hostname) != site:
-                url = parts._replace(fragment="").geturl()
+            parsed = _resolve(base, href)
+            if (
+                parsed is not None
+                and parsed.scheme in {"http", "https"}
+                and parsed.host
+                and self._site(parsed.name) != site
+            ):
+                url = parsed.url  # without the fragment, and without credentials a link may carry
                 if url not in links:
                     links.append(url)
                     if len(links) >= MAX_LINKS:
@@ -276,9 +303,11 @@ class PageAnalyser:
 
     def analyse(self, html: str, page_url: str) -> PageFindings:
         page = parse_html(html, max_text=self.max_text)
-        host = (urlsplit(page_url).hostname or "").lower()
+        page_location = _typed(page_url)
+        host = page_location.name if page_location is not None else ""
         site = self._site(host)
-        base = urljoin(page_url, page.base_href) if page.base_href else page_url
+        base_url = _resolve(page_url, page.base_href) if page.base_href else None
+        base = base_url.url if base_url is not None else page_url  # browsers ignore a <base> they cannot parse
         signals, targets, credentials, category = self._forms(page, base, site)
         weights: dict[str, tuple[int, Category | None]] = {}
 
@@ -331,7 +360,8 @@ class PageAnalyser:
             shown_phones = ", ".join(phones[:5]) + (f" and {len(phones) - 5} more" if len(phones) > 5 else "")
             signals.append(Signal("page_phone_numbers", W_PHONES, f"the page advertises {shown_phones}"))
 
-        refresh = urljoin(base, page.refresh_url) if page.refresh_url else None
+        refresh_target = _resolve(base, page.refresh_url) if page.refresh_url else None
+        refresh = refresh_target.url if refresh_target is not None else None
         return PageFindings(
             url=page_url,
             title=page.title,

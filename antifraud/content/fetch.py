@@ -252,8 +252,9 @@ class CrawlPlan:
                     FetchOutcome.TOO_MANY_REDIRECTS, f"more than {cap} redirects, the last from {target.url}"
                 )
                 return
-            following = resolve_location(target.url, response.location)
+            following = response.location
             try:
+                following = resolve_location(target.url, response.location)
                 next_target = parse_target(following)
             except BadTarget as exc:
                 self._step = Done(FetchOutcome.INVALID_URL, f"redirect from {target.url} to {following[:200]!r}: {exc}")

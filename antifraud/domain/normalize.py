@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple, Protocol
-from urllib.parse import urlsplit
 
 import idna
 import phonenumbers
 
 from antifraud.domain.errors import InvalidIndicator
 from antifraud.domain.model import IndicatorKey, IndicatorType
+from antifraud.domain.urls import HostKind, InvalidUrl, parse_reported_url
 
 MAX_NAME_LENGTH = 253
 MAX_LABEL_LENGTH = 63
@@ -82,25 +82,16 @@ class DomainName(NamedTuple):
 
 
 def _host_of(text: str) -> str:
-    """Strip scheme, userinfo, path, query, fragment and port from what may be a URL."""
-    candidate = text
-    if "://" not in candidate and ("/" in candidate or "@" in candidate or "?" in candidate):
-        candidate = "//" + candidate
-    elif "://" not in candidate:
-        # A bare name, possibly with a port or an IPv6 literal.
-        if candidate.startswith("["):
-            return candidate.split("]", 1)[0].lstrip("[")
-        if candidate.count(":") == 1:
-            return candidate.split(":", 1)[0]
-        return candidate
+    """The host a browser would open for what may be a URL, a name with a port, or a bare IP address."""
+    if ":" in text and _is_ip_literal(text.strip("[]")):
+        return text.strip("[]")  # a bare IPv6 address, refused as an IP address below
     try:
-        parts = urlsplit(candidate)
-        host = parts.hostname  # lower-cases and drops userinfo and port
-    except ValueError as exc:
-        raise InvalidIndicator(f"cannot parse {text!r} as a URL: {exc}", field="value") from exc
-    if not host:
-        raise InvalidIndicator(f"{text!r} has no host name", field="value")
-    return host
+        url = parse_reported_url(text)
+    except InvalidUrl as exc:
+        raise InvalidIndicator(f"cannot read {text[:80]!r} as a browser would: {exc}", field="value") from exc
+    if not url.host:
+        raise InvalidIndicator(f"{text[:80]!r} has no host name", field="value")
+    return url.host
 
 
 _MAYBE_IP = re.compile(r"^[0-9.]+$|:")
@@ -144,10 +135,16 @@ def normalize_domain(text: str, suffixes: SuffixList) -> DomainName:
         raise InvalidIndicator("the domain is empty", field="value")
     if len(raw) > MAX_INPUT_LENGTH:
         raise InvalidIndicator(f"the value is longer than {MAX_INPUT_LENGTH} characters", field="value")
-    host = _host_of(raw).strip().lower()
-    host = host.removesuffix(".")
+    return _name_from_host(_host_of(raw), suffixes)
+
+
+def _name_from_host(host_text: str, suffixes: SuffixList) -> DomainName:
+    """The checks every host passes, however it was written: no IP address, DNS-valid labels, a known suffix."""
+    host = host_text.strip().lower().removesuffix(".")
+    if _LDH_NAME.match(host) and len(host) <= MAX_NAME_LENGTH and "xn--" not in host and not _ALL_DIGITS.match(host):
+        return _split(host, host, suffixes)  # a plain name, as most hosts are: nothing to map or check
     if not host:
-        raise InvalidIndicator(f"{text!r} has no host name", field="value")
+        raise InvalidIndicator(f"{host_text!r} has no host name", field="value")
     if _is_ip_literal(host):
         raise InvalidIndicator(f"{host!r} is an IP address; report the domain name or the URL instead", field="value")
     if ".." in host or host.startswith("."):
@@ -195,21 +192,20 @@ def normalize_url(text: str, suffixes: SuffixList) -> NormalizedUrl:
         raise InvalidIndicator("the URL is empty", field="value")
     if len(raw) > MAX_INPUT_LENGTH:
         raise InvalidIndicator(f"the URL is longer than {MAX_INPUT_LENGTH} characters", field="value")
-    if "://" not in raw:
-        raw = "http://" + raw
     try:
-        parts = urlsplit(raw)
-        port = parts.port
-    except ValueError as exc:
-        raise InvalidIndicator(f"cannot parse {text!r} as a URL: {exc}", field="value") from exc
-    scheme = parts.scheme.lower()
-    if scheme not in {"http", "https"}:
-        raise InvalidIndicator(f"URL scheme {scheme!r} is not http or https", field="value")
-    host = normalize_domain(parts.hostname or "", suffixes)
-    netloc = host.ascii if port is None or port == {"http": 80, "https": 443}[scheme] else f"{host.ascii}:{port}"
-    path = parts.path or "/"
-    query = f"?{parts.query}" if parts.query else ""
-    return NormalizedUrl(url=f"{scheme}://{netloc}{path}{query}", host=host)
+        url = parse_reported_url(raw)
+    except InvalidUrl as exc:
+        raise InvalidIndicator(f"cannot parse {text[:80]!r} as a URL: {exc}", field="value") from exc
+    if url.scheme not in {"http", "https"}:
+        raise InvalidIndicator(f"URL scheme {url.scheme!r} is not http or https", field="value")
+    if url.host_kind is not HostKind.DOMAIN:
+        raise InvalidIndicator(
+            f"{url.host!r} is an IP address; report the domain name or the URL instead", field="value"
+        )
+    host = _name_from_host(url.host, suffixes)
+    netloc = host.ascii if url.port is None else f"{host.ascii}:{url.port}"
+    query = f"?{url.query}" if url.query else ""
+    return NormalizedUrl(url=f"{url.scheme}://{netloc}{url.path}{query}", host=host)
 
 
 @dataclass(frozen=True, slots=True)

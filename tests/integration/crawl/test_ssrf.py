@@ -47,6 +47,17 @@ LOOPBACK_SPELLINGS = [
     "[::127.0.0.1]",  # IPv4-compatible
     "0.0.0.0",  # noqa: S104 - Linux delivers connections to 0.0.0.0 to the local host
     "0",
+    # the WHATWG spellings a browser reads as loopback, too
+    "0x7f.1",
+    "0X7F.0.0.1",
+    "127.0.0.1.",  # a trailing dot
+    "%31%32%37.0.0.1",  # percent-encoded digits
+    "127%2E0%2E0%2E1",  # percent-encoded dots
+    "１２７.０.０.１",  # full-width digits and dots
+    "127。0。0。1",  # ideographic full stops
+    "12\t7.0.0.1",  # a tab inside the host is dropped
+    "127.0.0.\n1",  # and so is a newline
+    "[0:0:0:0:0:ffff:7f00:1]",
 ]
 
 
@@ -56,6 +67,86 @@ async def test_loopback_in_every_spelling_is_refused(host, sentinel):
     async with Crawler(resolver=FakeResolver(), trace_configs=[trace.config()]) as crawler:
         result = await crawler.crawl(f"http://{host}:{sentinel.port}/admin")
     assert_unreached(result, trace, crawler, sentinel)
+
+
+URL_SPELLINGS = [
+    "http://evil.test@127.0.0.1:{port}/",  # userinfo before the real host
+    "http://kaspi.kz:443@127.1:{port}/",
+    "http://127.0.0.1:{port}\\@evil.test/",  # the backslash ends the host: this is 127.0.0.1
+    "http:\\\\127.0.0.1:{port}\\admin",  # backslashes for slashes
+    "http:/\\127.0.0.1:{port}/",
+    "http:127.0.0.1:{port}/",  # no slashes at all
+    "http:///0x7f.1:{port}/",  # too many
+    "HTTP://127.1:{port}/",  # upper-case scheme
+    "hTTp://0X7F.1:{port}/",
+    "\t http://127.1:{port}/ \n",  # surrounding whitespace
+    "h\ntt\tp://127.0.0.1:{port}/",  # tabs and newlines inside the scheme
+    "http://127.1:000{port}/",  # leading zeros in the port
+    "https://127.0.0.1:{port}#@evil.test/",  # the fragment hides nothing
+]
+
+
+@pytest.mark.parametrize("template", URL_SPELLINGS)
+async def test_loopback_behind_url_tricks_is_refused(template, sentinel):
+    trace = TraceRecorder()
+    async with Crawler(resolver=FakeResolver(), trace_configs=[trace.config()]) as crawler:
+        result = await crawler.crawl(template.format(port=sentinel.port))
+    assert_unreached(result, trace, crawler, sentinel)
+    assert result.refusal.address == "127.0.0.1"
+
+
+@pytest.mark.parametrize("template", ["127.0.0.1:{port}/admin", "localhost:{port}/", "//127.0.0.1:{port}/"])
+async def test_a_url_without_a_scheme_is_not_fetched(template, sentinel):
+    trace = TraceRecorder()
+    async with Crawler(resolver=FakeResolver(), trace_configs=[trace.config()]) as crawler:
+        result = await crawler.crawl(template.format(port=sentinel.port))
+    assert result.outcome is FetchOutcome.INVALID_URL, result.detail
+    assert trace.requests == []
+    assert crawler.socket_factory.opened == 0
+    assert sentinel.connections == 0
+
+
+REDIRECT_SPELLINGS = [
+    "http://127.0.0.2:{port}/",
+    "http://0x7f.0.0.2:{port}/",
+    "http://2130706434:{port}/",
+    "http://%31%32%37.0.0.2:{port}/",
+    "\\\\127.0.0.2:{port}\\admin",  # a browser reads \\host as //host: another host, not a path
+    "/\\127.0.0.2:{port}/",
+    "\\/127.0.0.2:{port}/",
+    "//127.0.0.2:{port}/",
+    " \thttp://127.0.0.2:{port}/",
+    "http://127.0.0.2:{port}\\@127.0.0.1/",
+    "HTTP://127.0.0.2:{port}/",
+]
+
+
+@pytest.mark.parametrize("template", REDIRECT_SPELLINGS)
+async def test_redirects_into_the_network_are_refused_in_every_spelling(template):
+    """127.0.0.1 stands in for a public site (explicitly allowed); 127.0.0.2 is the internal service."""
+    internal = Sentinel()
+    port = await internal.start("127.0.0.2")
+    location = template.format(port=port)
+
+    async def hop(request):
+        return web.Response(status=302, headers={"Location": location})
+
+    app = web.Application()
+    app.router.add_get("/", hop)
+    try:
+        async with serving(app) as public_port:
+            trace = TraceRecorder()
+            async with Crawler(
+                resolver=FakeResolver(), allow_networks=["127.0.0.1/32"], trace_configs=[trace.config()]
+            ) as crawler:
+                result = await crawler.crawl(f"http://127.0.0.1:{public_port}/")
+    finally:
+        await internal.stop()
+    assert result.outcome is FetchOutcome.BLOCKED_ADDRESS, (location, result.outcome, result.detail)
+    assert result.refusal.address == "127.0.0.2"
+    assert len(result.redirects) == 1
+    assert len(trace.requests) == 1  # the public hop only
+    assert internal.connections == 0
 
 
 @pytest.mark.skipif(not ipv6_loopback_available(), reason="this machine has no IPv6 loopback")

@@ -123,3 +123,28 @@ def test_analyse_page_function(repo_root, suffixes):
     lexicon = load_content_lexicon(repo_root / "config" / "content_lexicon.toml")
     findings = analyse_page("<p>Пассивный доход</p>", "https://a.kz/", brands=(), lexicon=lexicon, suffixes=suffixes)
     assert [s.name for s in findings.signals] == ["page_lure_passive_income"]
+
+
+def test_links_and_forms_go_where_a_browser_sends_them(analyser):
+    """The page's own site is shop.kz; each link and form below leaves it, though urlsplit would say otherwise."""
+    html = r"""<form action="\\collector.kz\post"><input type="password" name="p"></form>
+    <a href="http://collector2.kz\@shop.kz/">backslash</a>
+    <a href="https://shop.kz@collector3.kz/x#frag">userinfo</a>
+    <a href="ht	tps://collector4.kz/">tab in the scheme</a>
+    <a href="https://%63ollector5.kz/">percent-encoded host</a>
+    <a href="http://[::1">broken, skipped</a>
+    <a href="\\shop.kz\x">the site itself</a>"""
+    findings = analyser.analyse(html, "https://www.shop.kz/")
+    assert findings.form_targets == ("collector.kz",)
+    assert "page_credentials_offsite" in names(findings)
+    assert findings.links == (
+        "http://collector2.kz/@shop.kz/",
+        "https://collector3.kz/x",  # credentials and fragment dropped
+        "https://collector4.kz/",
+        "https://collector5.kz/",
+    )
+
+
+def test_a_base_no_browser_can_parse_is_ignored(analyser):
+    findings = analyser.analyse('<base href="http://[::1"><a href="https://other.kz/p">x</a>', "https://a.kz/")
+    assert findings.links == ("https://other.kz/p",)

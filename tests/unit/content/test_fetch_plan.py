@@ -110,12 +110,46 @@ def test_redirect_cap_and_loop():
     assert plan.next_step().outcome is FetchOutcome.REDIRECT_LOOP
 
 
-@pytest.mark.parametrize("location", ["file:///etc/passwd", "gopher://a.kz/", "http://a.kz\\@10.0.0.1/"])
+@pytest.mark.parametrize(
+    "location",
+    ["file:///etc/passwd", "gopher://a.kz/", "http://b.kz:99999/", "http://[fe80::1%25eth0]/", "http://a b/"],
+)
 def test_redirect_to_a_bad_url_stops(location):
     plan = CrawlPlan("http://a.kz/", PUBLIC)
     plan.record(Resolved(("95.59.170.1",)))
     plan.record(Responded(302, "95.59.170.1", location))
-    assert plan.next_step().outcome is FetchOutcome.INVALID_URL
+    step = plan.next_step()
+    assert step.outcome is FetchOutcome.INVALID_URL
+    assert location[:20] in step.detail
+
+
+@pytest.mark.parametrize(
+    ("location", "host"),
+    [
+        ("http://a.kz\\@10.0.0.1/", "a.kz"),  # the backslash ends the host: a path on a.kz
+        ("\\\\b.kz\\x", "b.kz"),  # a browser reads this as //b.kz/x, not as a path
+        ("/\\b.kz/", "b.kz"),
+        ("http://b.kz\t/", "b.kz"),
+    ],
+)
+def test_redirects_go_where_a_browser_goes(location, host):
+    plan = CrawlPlan("http://a.kz/", PUBLIC)
+    plan.record(Resolved(("95.59.170.1",)))
+    plan.record(Responded(302, "95.59.170.1", location))
+    step = plan.next_step()
+    assert isinstance(step, Resolve | Connect)
+    assert plan.target is not None
+    assert plan.target.host == host
+
+
+def test_a_backslashed_redirect_to_an_internal_address_is_refused():
+    plan = CrawlPlan("http://a.kz/", PUBLIC)
+    plan.record(Resolved(("95.59.170.1",)))
+    plan.record(Responded(302, "95.59.170.1", "\\\\0x7f.1\\admin"))
+    step = plan.next_step()
+    assert step.outcome is FetchOutcome.BLOCKED_ADDRESS
+    assert plan.refusal is not None
+    assert plan.refusal.address == "127.0.0.1"
 
 
 def test_a_3xx_without_location_is_final():

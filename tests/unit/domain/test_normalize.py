@@ -176,3 +176,58 @@ def test_kazakh_mobile_forms_agree(prefix, subscriber):
         normalize_phone(f"7{national}").e164,
     }
     assert forms == {f"+7{national}"}
+
+
+@pytest.mark.parametrize(
+    ("text", "tracked", "url"),
+    [
+        # a browser opens evil.kz: the report is about evil.kz, not about the protected kaspi.kz
+        ("http://evil.kz\\@kaspi.kz/", "evil.kz", "http://evil.kz/@kaspi.kz/"),
+        ("http://kaspi.kz@evil.kz/login", "evil.kz", "http://evil.kz/login"),
+        ("https://login.kaspi.kz.evil.kz./x", "evil.kz", "https://login.kaspi.kz.evil.kz/x"),
+        ("http:\\\\evil.kz\\login", "evil.kz", "http://evil.kz/login"),
+        ("http://ev\til.kz/\nlogin", "evil.kz", "http://evil.kz/login"),
+        ("http://%65vil.kz/", "evil.kz", "http://evil.kz/"),
+        ("HTTP://ＥＶＩＬ.kz:8080/a/../b", "evil.kz", "http://evil.kz:8080/b"),
+        ("evil.kz\\@kaspi.kz", "evil.kz", "http://evil.kz/@kaspi.kz"),
+        ("https://каспи.kz/вход", "xn--80aqevj.kz", "https://xn--80aqevj.kz/%D0%B2%D1%85%D0%BE%D0%B4"),
+    ],
+)
+def test_urls_are_tracked_by_the_host_a_browser_opens(suffixes, text, tracked, url):
+    found = normalize_indicator(IndicatorType.URL, text, suffixes)
+    assert (found.key.value, found.url) == (tracked, url)
+    assert normalize_domain(text, suffixes).registered == tracked
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("http://0x7f.1/", "'127.0.0.1' is an IP address"),
+        ("http://2130706433/login", "'127.0.0.1' is an IP address"),
+        ("http://[::ffff:127.0.0.1]/", "is an IP address"),
+        ("http://%31%32%37.0.0.1/", "'127.0.0.1' is an IP address"),
+        ("javascript:alert(1)", "scheme 'javascript'"),
+        ("http://1.2.3.999/", "out of range"),
+        ("http://kaspi.kz:99999/", "port 99999"),
+        ("http://ev il.kz/", "contains ' '"),
+        ("http://xn--a.kz/", "not a valid domain name"),
+        ("http://bad_label.kz/", "not a valid domain name"),
+        ("http://a\ud800.kz/", "lone surrogate"),
+    ],
+)
+def test_bad_urls_say_what_is_wrong(suffixes, text, message):
+    with pytest.raises(InvalidIndicator, match=message) as info:
+        normalize_url(text, suffixes)
+    assert info.value.field == "value"
+
+
+@given(st.text(max_size=80))
+def test_arbitrary_text_never_crashes_url_normalization(suffixes, text):
+    try:
+        url = normalize_url(text, suffixes)
+    except InvalidIndicator as exc:
+        error = exc
+    else:
+        assert normalize_url(url.url, suffixes) == url  # normalizing again changes nothing
+        return
+    assert error.field == "value"
