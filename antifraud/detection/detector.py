@@ -37,7 +37,7 @@ class Detector:
         self.settings = settings or DetectionSettings()
         self.brands = tuple(brands)
         self.lexicon = lexicon if lexicon is not None else Lexicon()
-        self.index = BrandIndex(self.brands)
+        self.index = BrandIndex(self.brands, words=self.lexicon.words, lures=frozenset(self.lexicon.lures))
         self._domains = DomainHeuristics(self.index, self.lexicon, confusables or uts39())
         self._phones = PhoneHeuristics(self.index, self.lexicon)
 
@@ -49,9 +49,11 @@ class Detector:
         return self.index.phones.get(e164)
 
     def assess_domain(self, name: DomainName, extra: Iterable[Signal] = ()) -> Assessment:
-        brand = self.protected_domain(name)
-        if brand is not None:
-            allow = Signal(ALLOWLISTED, 0, f"official domain of {brand.name}")
+        protection = self.index.protection(name.ascii)
+        if protection is not None:
+            owner, brand = protection
+            what = "official domain" if owner in self.index.official else f"protected suffix {owner}"
+            allow = Signal(ALLOWLISTED, 0, f"{what} of {brand.name}")
             return combine([allow, *extra], self.settings.thresholds)
         signals, category = self._domains.signals(name)
         return combine([*signals, *extra], self.settings.thresholds, category)
