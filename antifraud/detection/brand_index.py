@@ -8,7 +8,8 @@ Two kinds of brand tokens:
   (`forte-pay`, `fortebonus`, not `fortepiano`); an official label that is a lure word itself
   (`post` of post.kz) is no token at all;
 - *label tokens* are compared with a whole label (TLD swap, typos, homoglyphs): the keywords and the
-  official labels of four letters or more.
+  official labels of four letters or more. A typo of an everyday word (`f0rte`) counts only under the
+  brand's own country suffix (.kz): elsewhere it is most likely a word of that country.
 
 Typos are found in two ways: the permutation index (every one-slip variant of every label token,
 see variants.py) answers in one dict look-up; tokens of seven letters or more also get an edit
@@ -65,9 +66,10 @@ class FuzzyMatch:
         return all(e.kind == "visual" for e in self.edits)
 
     @property
-    def rank(self) -> tuple[bool, int, bool, str]:
-        """Better matches sort first: typical edits, fewer edits, lookalikes, then the token (for determinism)."""
-        return (not self.typical, len(self.edits), not self.visual, self.token.token)
+    def rank(self) -> tuple[bool, int, bool, int, str]:
+        """Better matches sort first: typical edits, fewer edits, lookalikes, longer tokens (`fobtebank` is
+        fortebank, not forte), then the token (for determinism)."""
+        return (not self.typical, len(self.edits), not self.visual, -len(self.token.token), self.token.token)
 
 
 def is_bank(brand: Brand) -> bool:
@@ -104,7 +106,7 @@ class BrandIndex:
         official = sorted({*self.official, *self.protected_suffixes}, key=lambda d: (-len(d), d))
         self._official_pattern = re.compile("|".join(map(re.escape, official))) if official else None
         labels = {d.split(".", 1)[0] for d in self.official}
-        fuzzed = [t for t, bt in self.label_tokens.items() if len(t) >= MIN_VARIANT and not bt.word]
+        fuzzed = [t for t in self.label_tokens if len(t) >= MIN_VARIANT]
         self.variants: dict[str, Variant] = build_index(fuzzed, reserved=labels)
         self._fuzzy_index()
 
@@ -116,7 +118,11 @@ class BrandIndex:
             # `microsoftonline` holds `microsoft`: the longest official spelling is consumed first,
             # so `online` is not mistaken for a lure.
             token = BrandToken(label, brand)
-        elif len(label) < MIN_SEARCH_TOKEN or label in lures:
+        elif len(label) < MIN_SEARCH_TOKEN:
+            return
+        elif label in lures:  # `post` of post.kz: compared whole (p0st.kz), never searched for inside names
+            if len(label) >= MIN_LABEL_TOKEN:
+                self.label_tokens.setdefault(label, BrandToken(label, brand, strict=True, word=True))
             return
         else:
             word = label in self.words

@@ -8,7 +8,7 @@ What each signal means and weighs (the score is their sum, capped at 100; thresh
 | homoglyph | 85 / 70 | the label's UTS #39 skeleton is a brand token (`kaspi` with a Cyrillic a) / contains one |
 | homoglyph | 70 / 60 | the same with ASCII lookalikes: `0` for `o`, `l` for `i`, `rn` for `m`, `lc` for `k` (`kaspl`) |
 | typosquat | 55 / 45 | a typical slip (keyboard neighbour, omission, digit, romanisation, ...) / another edit, or a four-letter token |
-| tld_swap | 50 / 35 | a brand's own label under another suffix, or as a tenant of a shared platform / an everyday word |
+| tld_swap | 50 / 40 / 35 | a brand's own label under another suffix, or as a tenant of a shared platform / an everyday word under a generic / a country suffix |
 | combosquat | 45 / 35 | a brand token in the label (`kaspi-bonus`); 35 for a short one glued to other letters or an everyday word |
 | transliterated_brand | 45 | the brand spelt in Cyrillic (`каспи-бонус.kz`) |
 | subdomain_abuse | 45 / 40 | a brand token / a typo of one in the subdomains of an unrelated domain |
@@ -45,7 +45,7 @@ from antifraud.detection.evidence import POPULAR
 from antifraud.detection.text import entropy, trie_pattern
 from antifraud.detection.typos import SHORT_TOKEN
 from antifraud.detection.typos import describe as describe_edits
-from antifraud.detection.variants import VISUAL_SEQUENCES
+from antifraud.detection.variants import MIN_VARIANT, VISUAL_SEQUENCES
 from antifraud.domain.brands import Brand
 from antifraud.domain.model import Category, Signal
 from antifraud.domain.normalize import DomainName
@@ -54,7 +54,7 @@ EMBEDDED_OFFICIAL = 85
 HOMOGLYPH, HOMOGLYPH_INSIDE = 85, 70
 ASCII_LOOKALIKE, ASCII_LOOKALIKE_INSIDE = 70, 60
 TYPO_TYPICAL, TYPO_OTHER = 55, 45
-TLD_SWAP, TLD_SWAP_WORD = 50, 35
+TLD_SWAP, TLD_SWAP_GENERIC_WORD, TLD_SWAP_WORD = 50, 40, 35
 BRAND_TOKEN, SHORT_BRAND_TOKEN = 45, 35
 COUNTRY_SUFFIX = 10
 DICTIONARY_WORD = -20
@@ -136,7 +136,8 @@ class DomainHeuristics:
                 Signal(
                     "subdomain_abuse",
                     EMBEDDED_OFFICIAL,
-                    f"official domain {domain} of {brand.name} written into {name.unicode}, "
+                    f"{'official domain' if domain in self.index.official else 'protected suffix'} {domain} "
+                    f"of {brand.name} written into {name.unicode}, "
                     f"which belongs to {name.registered}",
                 ),
                 brand,
@@ -163,8 +164,9 @@ class DomainHeuristics:
         if matches:
             typo = self._best_typo(label) if matches[0].end - matches[0].start < len(label) else None
             # `halykbnk` holds the keyword `halyk` but is a typo of the longer `halykbank`: say so.
-            if typo is not None and len(typo.token.token) > len(matches[0].token.token):
-                self._typo(label, typo, ev)
+            longer = typo is not None and len(typo.token.token) > len(matches[0].token.token)
+            if typo is not None and (longer or (typo.candidate == label and typo.typical)):
+                self._typo(label, typo, ev, name=name)
             elif not matches[0].token.word or self._home_or_generic(name, matches[0].token.brand):
                 # an everyday word under another country's suffix is that country's word
                 self._token(label, matches[0], ev)
@@ -175,7 +177,7 @@ class DomainHeuristics:
                     return
         typo = self._best_typo(label)
         if typo is not None:
-            self._typo(label, typo, ev)
+            self._typo(label, typo, ev, name=name)
         elif name.subdomain:
             self._dot_inserted(name, ev)
 
@@ -183,22 +185,24 @@ class DomainHeuristics:
         top = name.suffix[name.suffix.rfind(".") + 1 :]
         return len(top) != 2 or top in self.index.countries.get(brand, ())
 
+    def _home(self, name: DomainName, brand: Brand) -> bool:
+        return name.suffix[name.suffix.rfind(".") + 1 :] in self.index.countries.get(brand, ())
+
     def _dot_inserted(self, name: DomainName, ev: _Evidence) -> None:
         """`kas.pi.kz`: a dot inserted into a brand's name leaves its halves in two labels."""
         last = name.subdomain[name.subdomain.rfind(".") + 1 :]
         joined = last + name.label
         token = self.index.label_tokens.get(joined)
-        typo = None if token is not None else self.index.fuzzy(joined)
-        if token is None and (typo is None or not typo.typical or len(typo.edits) > 1):
+        how = "a dot inserted"
+        if token is None:
+            typo = self.index.fuzzy(joined)
+            if typo is None or not typo.typical or len(typo.edits) > 1:
+                return
+            token, how = typo.token, f"a dot inserted and {typo.edits[0].detail}"
+        if token.word and not self._home(name, token.brand):
             return
-        target = token or typo.token if typo is not None else token
-        if target is None:
-            return
-        how = "a dot inserted" + ("" if typo is None else f" and {typo.edits[0].detail}")
-        ev.add(
-            Signal("typosquat", TYPO_TYPICAL, f"{last}.{name.label}: {how} into {target.token} ({target.brand.name})"),
-            target.brand,
-        )
+        detail = f"{last}.{name.label}: {how} into {token.token} ({token.brand.name})"
+        ev.add(Signal("typosquat", TYPO_TYPICAL, detail), token.brand)
         ev.lookalike = True
 
     def _readings(self, label: str) -> list[str]:
@@ -265,7 +269,7 @@ class DomainHeuristics:
         if latin.isascii():
             typo = self._best_typo(latin)
             if typo is not None:
-                self._typo(latin, typo, ev, shown=ulabel)
+                self._typo(latin, typo, ev, shown=ulabel, name=name)
         return latin
 
     def _exact(self, name: DomainName, label: str, ev: _Evidence) -> bool:
@@ -285,7 +289,9 @@ class DomainHeuristics:
             detail = f"{label}: a hyphen inserted into {token.token} ({token.brand.name}, {official}), {where}"
             ev.add(Signal("typosquat", TYPO_TYPICAL, detail), token.brand)
             return True
-        weight = TLD_SWAP_WORD if token.word else TLD_SWAP
+        top = name.suffix[name.suffix.rfind(".") + 1 :]
+        # an everyday word under another country's suffix is most likely that country's word
+        weight = TLD_SWAP if not token.word else TLD_SWAP_WORD if len(top) == 2 else TLD_SWAP_GENERIC_WORD
         word = ", an everyday word too" if token.word else ""
         ev.add(
             Signal("tld_swap", weight, f"{label} is {token.brand.name}'s name ({official}{word}) {where}"),
@@ -362,7 +368,10 @@ class DomainHeuristics:
                 best = match
         return best
 
-    def _typo(self, text: str, typo: FuzzyMatch, ev: _Evidence, shown: str | None = None) -> None:
+    def _typo(self, text: str, typo: FuzzyMatch, ev: _Evidence, shown: str | None = None, name: DomainName | None = None) -> None:
+        home = name is not None and self._home(name, typo.token.brand)
+        if (typo.token.word or len(typo.candidate) < MIN_VARIANT) and not home:
+            return  # a slip of an everyday word, or a three-letter name, outside the brand's country is a word there
         token = typo.token.token
         where = "" if typo.candidate == text else f" in {shown or text}"
         how = describe_edits(list(typo.edits), token)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from antifraud.detection.typos import KEYBOARD, Edit, insertion, replacement
 
-MIN_VARIANT = 4  # shorter variants are ordinary words and abbreviations
+MIN_VARIANT = 4  # shorter variants are ordinary words and abbreviations...
+MIN_OMISSION = 3  # ...except a letter left out of a four-letter token (`egv`), trusted only under its country
 _LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789"
 # Sequences that read as one letter (or another sequence) at a glance: shown -> meant.
 VISUAL_SEQUENCES: tuple[tuple[str, str], ...] = (
@@ -95,7 +96,8 @@ def build_index(tokens: Iterable[str], reserved: Iterable[str] = ()) -> dict[str
     index: dict[str, Variant] = {}
     for token in tokens:
         for variant, edit in variants(token):
-            if len(variant) < MIN_VARIANT or variant in taken or not variant.isalnum():
+            shortest = MIN_OMISSION if edit.kind == "omission" else MIN_VARIANT
+            if len(variant) < shortest or variant in taken or not variant.isalnum():
                 continue
             known = index.get(variant)
             if known is None or _better(edit, token, known):
