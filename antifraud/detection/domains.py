@@ -165,7 +165,9 @@ class DomainHeuristics:
             typo = self._best_typo(label) if matches[0].end - matches[0].start < len(label) else None
             # `halykbnk` holds the keyword `halyk` but is a typo of the longer `halykbank`: say so.
             longer = typo is not None and len(typo.token.token) > len(matches[0].token.token)
-            if typo is not None and (longer or (typo.candidate == label and typo.typical)):
+            # `ikdif`: a slip of the whole label says more than the short token found inside it
+            whole = typo is not None and typo.candidate == label and typo.typical and len(typo.edits) == 1
+            if typo is not None and (longer or whole):
                 self._typo(label, typo, ev, name=name)
             elif not matches[0].token.word or self._home_or_generic(name, matches[0].token.brand):
                 # an everyday word under another country's suffix is that country's word
