@@ -23,6 +23,7 @@ from collections.abc import Sequence, Set
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
+from rapidfuzz.process import extract
 
 from antifraud.detection.text import trie_pattern
 from antifraud.detection.typos import Edit, classify, max_edits
@@ -34,6 +35,7 @@ SHORT_SEARCH_TOKEN = 4  # tokens this short count inside a label only next to it
 STRICT_LABEL_TOKEN = 6  # official labels this short (not keywords) count only as a whole part or next to a lure
 MIN_LABEL_TOKEN = 4
 MIN_DISTANCE_TOKEN = 7  # shorter tokens are covered entirely by the permutation index
+TWO_EDITS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,21 +191,22 @@ class BrandIndex:
         n = len(candidate)
         if n < MIN_DISTANCE_TOKEN - 1:
             return None
-        index = self._near
+        near = self._near
         found = (
-            index.get((candidate[:3], n), ())
-            + index.get((candidate[-3:] + "$", n), ())
-            + self._two_edit.get(n, ())
+            near.get((candidate[:3], n), ())
+            + near.get((candidate[-3:] + "$", n), ())
+            + near.get((candidate[:2], n), ())
+            + near.get((candidate[-2:] + "$", n), ())
         )
         if not found:
             return None
         best: FuzzyMatch | None = None
-        distance = Levenshtein.distance
-        for token in found:
-            # The C distance first: most head-or-tail neighbours are far, and need no edit analysis.
-            # (+1: an adjacent transposition is two Levenshtein edits but one slip.)
-            limit = self._budgets[token] + 1
-            if token == candidate or distance(candidate, token, score_cutoff=limit) > limit:
+        # One C call over every candidate token first (most names are far from all of them); the Python
+        # edit analysis only for the few within reach. (+1: a transposition is two Levenshtein edits.)
+        for token, distance, _ in extract(
+            candidate, found, scorer=Levenshtein.distance, score_cutoff=TWO_EDITS + 1, limit=None
+        ):
+            if distance > self._budgets[token] + 1 or token == candidate:
                 continue
             edits = classify(candidate, token)
             if edits is None:
@@ -218,19 +221,19 @@ class BrandIndex:
 
         One edit leaves the first three or the last three letters of a token of seven letters or more
         in place, so a candidate is compared only with the few tokens sharing its head or tail, and most
-        names cost two dictionary look-ups. Two-edit tokens are few; they are compared by length alone.
+        names cost four dictionary look-ups and no distance at all. Two-edit tokens are indexed by two
+        letters: two slips count only where the name still starts or ends the way the brand does
+        (`gosusliigi`, `kazakhtelekon`), which is how squatters garble a name people must still recognise.
         """
         self._near: dict[tuple[str, int], tuple[str, ...]] = {}
         self._budgets = {t: max_edits(t) for t in self.label_tokens}
-        self._two_edit: dict[int, tuple[str, ...]] = {}
         for token in sorted(t for t, bt in self.label_tokens.items() if len(t) >= MIN_DISTANCE_TOKEN and not bt.word):
             budget = max_edits(token)
+            k = 3 if budget == 1 else 2
             for n in range(len(token) - budget, len(token) + budget + 1):
-                if budget > 1:
-                    self._two_edit[n] = (*self._two_edit.get(n, ()), token)
-                    continue
-                for key in ((token[:3], n), (token[-3:] + "$", n)):
-                    self._near[key] = (*self._near.get(key, ()), token)
+                for key in ((token[:k], n), (token[-k:] + "$", n)):
+                    if token not in self._near.get(key, ()):
+                        self._near[key] = (*self._near.get(key, ()), token)
 
 
 def _edge(text: str, index: int) -> bool:

@@ -123,8 +123,65 @@ class DomainHeuristics:
         # Brand tokens and lure words in one trie: one regex pass per label finds both.
         self._pattern = trie_pattern({*index.search_tokens, *lexicon.lures})
         self._scans: dict[str, _Scan] = {}
+        # Suffixes that alone give a signal (risky registrations, shared platforms): never on the fast path.
+        self._context_suffixes = frozenset({*lexicon.risky_suffixes, *lexicon.platforms})
+
+    def plain(self, name: DomainName) -> bool:
+        """The fast path: a name that can show no signal at all, decided with a few look-ups.
+
+        Most names a resolver or a feed sees are like this: letters only, no brand token and no lure word
+        in any label (one trie search each), no one-slip variant of a brand token (one dict look-up), no
+        typo of a long brand within its edit budget (one C distance call), not on a shared platform or
+        a risky suffix. Anything else takes the full path, which would find nothing more for them.
+        """
+        label = name.label
+        if not label.isascii() or label.startswith("xn--"):
+            return False
+        pattern, fuzzy, tokens = self._pattern, self.index.fuzzy, self.index.label_tokens
+        if pattern is not None and pattern.search(label) is not None:
+            return False
+        if label in tokens or fuzzy(label) is not None:
+            return False
+        if _LOOKALIKE_HINT.search(label):
+            for reading in self._readings(label):
+                if reading in tokens or (pattern is not None and pattern.search(reading) is not None):
+                    return False
+        if not label.isalpha():
+            if "-" in label:
+                joined = label.replace("-", "")
+                if joined in tokens or fuzzy(joined) is not None or name.ascii.count("-") >= MANY_HYPHENS_COUNT:
+                    return False
+            if len(label) >= RANDOM_MIN_LENGTH and _DIGIT.search(label):
+                return False  # may look machine-made: a weak hint the full path gives
+            for part in _SEPARATORS.split(label):
+                if len(part) >= MIN_SEGMENT and part != label and fuzzy(part) is not None:
+                    return False
+        suffix = name.suffix
+        if suffix in self._context_suffixes or suffix[suffix.rfind(".") + 1 :] in self._context_suffixes:
+            return False
+        if name.registered in self.lexicon.platforms:
+            return False
+        if name.subdomain:
+            sub = name.subdomain
+            if "-" in sub or (pattern is not None and pattern.search(sub) is not None):
+                return False
+            if self.index.embedded_official(name.ascii, len(sub)) is not None:
+                return False
+            joined = sub[sub.rfind(".") + 1 :] + label  # a dot inserted into a brand's name
+            if joined in tokens or fuzzy(joined) is not None:
+                return False
+            for part in sub.split("."):
+                if len(part) >= MIN_SEGMENT and fuzzy(part) is not None:
+                    return False
+        return True
 
     def signals(self, name: DomainName) -> tuple[list[Signal], Category | None]:
+        if self.plain(name):
+            return [], None
+        return self.full(name)
+
+    def full(self, name: DomainName) -> tuple[list[Signal], Category | None]:
+        """Every heuristic, in order (what `signals` runs when the fast path cannot rule the name out)."""
         ev = _Evidence([], [], [])
         label = name.label
         lure_text = label

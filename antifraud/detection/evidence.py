@@ -8,8 +8,9 @@ that imitates a brand is a claim; such evidence is what confirms it. So:
   confirming evidence (a login or card form, the brand named on a foreign page, lure text, crypto
   wallets, a fresh registration, bad hosting or fast flux) is lifted to the block threshold;
 - evidence about a name that imitates nothing reaches review at most: honest sites have login forms
-  and warning pages use scam words. Very strong evidence (two hard findings: credentials for a brand
-  on a foreign page, a card form, credentials posted elsewhere, bad hosting, fast flux) is the exception;
+  and warning pages use scam words. Very strong evidence (two different hard findings: credentials for
+  a brand on a foreign page, a card form, credentials posted elsewhere, bad hosting, fast flux, or the
+  investment-scam pattern of guaranteed returns, referral levels and wallets) is the exception;
 - a `popular_domain` (the popularity prior) is held in review whatever else is seen.
 """
 
@@ -39,8 +40,20 @@ CONFIRMING = {
     FRESH_REGISTRATION: "a fresh registration",
 }
 CONFIRMING_PREFIX = ("page_lure_", "lure text")
+# Findings that are fraud by themselves, not only with a brand: credentials or cards taken on a foreign
+# page, criminal hosting, and the investment-scam pattern (guaranteed returns, recruits paid by level,
+# wallets to pay into). Two different ones make evidence very strong.
 HARD = frozenset(
-    {"page_brand_login", "page_card_form", "page_credentials_offsite", "dns_bad_hosting", "dns_fast_flux"}
+    {
+        "page_brand_login",
+        "page_card_form",
+        "page_credentials_offsite",
+        "dns_bad_hosting",
+        "dns_fast_flux",
+        "page_crypto_wallets",
+        "page_lure_guaranteed_returns",
+        "page_lure_referral_levels",
+    }
 )
 EVIDENCE_PREFIXES = ("page_", "dns_", "resolves_to_", FRESH_REGISTRATION)
 
@@ -89,6 +102,6 @@ def ceiling(signals: Sequence[Signal], score: int, block: int) -> Signal | None:
     if not evidence or score - sum(s.weight for s in evidence) >= block:
         return None
     if len({s.name for s in evidence if s.name in HARD}) >= 2:
-        return None  # very strong: a brand's credentials or cards taken on a foreign page, and more
+        return None  # very strong: fraud by itself, seen twice over
     why = "page and DNS evidence about a name that imitates no protected brand: an analyst decides"
     return Signal(CAPPED, block - 1 - score, why)
