@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from antifraud import __version__
-from antifraud.domain.guess import guess_kind
 from antifraud.domain.errors import AntifraudError, ConfigError, InvalidInput
+from antifraud.domain.guess import guess_kind
 from antifraud.domain.model import Action, Category, IndicatorType
 from antifraud.settings import Settings, load_settings
 

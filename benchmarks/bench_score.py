@@ -45,11 +45,14 @@ def find_eval_dev() -> Path:
 def real_names(eval_set: Path) -> list[str]:
     """Real hostnames: eval-dev's benign and phishing names, and the Kazakh dev set's names."""
     names: list[str] = []
-    for path in (eval_set / "negatives.txt", eval_set / "positives.txt", *sorted((ROOT / "benchmarks" / "data" / "kz").glob("*"))):
-        if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip() and not line.startswith("#"):
-                    names.append(line.split("\t", 1)[0].strip())
+    for path in (
+        eval_set / "negatives.txt",
+        eval_set / "positives.txt",
+        *sorted((ROOT / "benchmarks" / "data" / "kz").glob("*")),
+    ):
+        if path.exists() and path.suffix in {".txt", ".tsv"}:
+            lines = path.read_text(encoding="utf-8").splitlines()
+            names.extend(line.split("\t", 1)[0].strip() for line in lines if line.strip() and not line.startswith("#"))
     return names
 
 
@@ -115,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--names", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--set", type=Path, default=find_eval_dev(), help="directory with positives.txt and negatives.txt")
+    parser.add_argument(
+        "--set", type=Path, default=find_eval_dev(), help="directory with positives.txt and negatives.txt"
+    )
     args = parser.parse_args(argv)
     lines = corpus(args.names, args.set)
     suffixes = BundledSuffixList()

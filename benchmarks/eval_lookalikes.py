@@ -44,11 +44,8 @@ def find_eval_dev() -> Path:
 
 
 def read(path: Path) -> list[list[str]]:
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            rows.append(line.rstrip("\n").split("\t"))
-    return rows
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.split("\t") for line in lines if line.strip() and not line.startswith("#")]
 
 
 def score(values: list[str], detector: Detector, suffixes: SuffixList) -> Rows:
@@ -130,7 +127,11 @@ def eval_kz(detector: Detector, suffixes: SuffixList, limit: int) -> None:
     )
     if limit:
         show("missed KZ lookalikes", worst, limit)
-        show("brand + lure names not blocked", [(v, a) for v, a in lures if a is None or a.verdict is not Verdict.BLOCK], limit)
+        show(
+            "brand + lure names not blocked",
+            [(v, a) for v, a in lures if a is None or a.verdict is not Verdict.BLOCK],
+            limit,
+        )
 
 
 def false_positives(

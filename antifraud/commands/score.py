@@ -14,8 +14,8 @@ from typing import Literal, TextIO
 
 from antifraud.detection import Detector
 from antifraud.domain.errors import InvalidIndicator
-from antifraud.domain.model import Assessment
 from antifraud.domain.guess import guess_kind
+from antifraud.domain.model import Assessment
 from antifraud.domain.normalize import SuffixList, normalize_domain, normalize_phone
 from antifraud.domain.wallets import normalize_wallet
 

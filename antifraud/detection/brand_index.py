@@ -19,7 +19,8 @@ distance within their budget, for the slips no list enumerates (two edits, atypi
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence, Set
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
@@ -80,7 +81,9 @@ def is_bank(brand: Brand) -> bool:
 
 
 class BrandIndex:
-    def __init__(self, brands: Sequence[Brand], words: Set[str] = frozenset(), lures: Set[str] = frozenset()) -> None:
+    def __init__(
+        self, brands: Sequence[Brand], words: AbstractSet[str] = frozenset(), lures: AbstractSet[str] = frozenset()
+    ) -> None:
         self.brands = tuple(brands)
         self.words = words
         self.official: dict[str, Brand] = {d: b for b in self.brands for d in b.domains}
@@ -112,7 +115,7 @@ class BrandIndex:
         self.variants: dict[str, Variant] = build_index(fuzzed, reserved=labels)
         self._fuzzy_index()
 
-    def _official_label(self, label: str, brand: Brand, keywords: list[str], lures: Set[str]) -> None:
+    def _official_label(self, label: str, brand: Brand, keywords: list[str], lures: AbstractSet[str]) -> None:
         if label in self.search_tokens:
             self.label_tokens.setdefault(label, self.search_tokens[label])
             return

@@ -6,10 +6,11 @@ What each signal means and weighs (the score is their sum, capped at 100; thresh
 |---|---|---|
 | subdomain_abuse | 85 | an official domain in the subdomains (`kaspi.kz.verify-login.com`) or glued with `com-` |
 | homoglyph | 85 / 70 | the label's UTS #39 skeleton is a brand token (`kaspi` with a Cyrillic a) / contains one |
-| homoglyph | 70 / 60 | the same with ASCII lookalikes: `0` for `o`, `l` for `i`, `rn` for `m`, `lc` for `k` (`kaspl`) |
-| typosquat | 55 / 45 | a typical slip (keyboard neighbour, omission, digit, romanisation, ...) / another edit, or a four-letter token |
-| tld_swap | 50 / 40 / 35 | a brand's own label under another suffix, or as a tenant of a shared platform / an everyday word under a generic / a country suffix |
-| combosquat | 45 / 35 | a brand token in the label (`kaspi-bonus`); 35 for a short one glued to other letters or an everyday word |
+| homoglyph | 70 / 60 | ASCII lookalikes: `0` for `o`, `l` for `i`, `rn` for `m`, `lc` for `k` (`kaspl`) |
+| typosquat | 55 / 45 | a typical slip (keyboard, omission, digit, romanisation...) / another edit, a 4-letter token |
+| tld_swap | 50 / 40 / 35 | a brand's label under another suffix or on a shared platform / an everyday word under a |
+| | | generic / under a country suffix |
+| combosquat | 45 / 35 | a brand token in the label (`kaspi-bonus`); 35: short and glued, or an everyday word |
 | transliterated_brand | 45 | the brand spelt in Cyrillic (`каспи-бонус.kz`) |
 | subdomain_abuse | 45 / 40 | a brand token / a typo of one in the subdomains of an unrelated domain |
 | brand_with_lure | 25-45 | scam vocabulary from the lexicon next to a brand signal (`bonus`, `login`, `vyplata`) |
@@ -40,8 +41,8 @@ from antifraud.detection.brand_index import (
     is_bank,
 )
 from antifraud.detection.confusables import Confusables, describe, scripts
-from antifraud.detection.lexicon import Lexicon, Lure, Strength
 from antifraud.detection.evidence import POPULAR
+from antifraud.detection.lexicon import Lexicon, Lure, Strength
 from antifraud.detection.text import entropy, trie_pattern
 from antifraud.detection.typos import SHORT_TOKEN
 from antifraud.detection.typos import describe as describe_edits
@@ -96,7 +97,9 @@ def _standalone(text: str, match: TokenMatch, lures: list[tuple[str, int, int]])
     left, right = _edge(text, match.start - 1), _edge(text, match.end)
     if match.token.word:  # an everyday word glued to others is a phrase: `livehelp`, `fortepiano`
         return left and right
-    return (left and right) or any((left and start == match.end) or (right and end == match.start) for _, start, end in lures)
+    return (left and right) or any(
+        (left and start == match.end) or (right and end == match.start) for _, start, end in lures
+    )
 
 
 @dataclass(slots=True)
@@ -129,51 +132,50 @@ class DomainHeuristics:
     def plain(self, name: DomainName) -> bool:
         """The fast path: a name that can show no signal at all, decided with a few look-ups.
 
-        Most names a resolver or a feed sees are like this: letters only, no brand token and no lure word
-        in any label (one trie search each), no one-slip variant of a brand token (one dict look-up), no
-        typo of a long brand within its edit budget (one C distance call), not on a shared platform or
-        a risky suffix. Anything else takes the full path, which would find nothing more for them.
+        Most names a resolver or a feed sees are like this: no brand token and no lure word in any label
+        (one trie search each), no one-slip variant of a brand token (one dict look-up), no typo of a long
+        brand within its edit budget (a few dict look-ups), no lookalike reading, not on a shared platform
+        or a risky suffix. Anything else takes the full path, which would find nothing more for them.
         """
         label = name.label
-        if not label.isascii() or label.startswith("xn--"):
+        if not label.isascii() or label.startswith("xn--") or not self._plain_label(label):
             return False
-        pattern, fuzzy, tokens = self._pattern, self.index.fuzzy, self.index.label_tokens
-        if pattern is not None and pattern.search(label) is not None:
+        if "-" in label and name.ascii.count("-") >= MANY_HYPHENS_COUNT:
             return False
-        if label in tokens or fuzzy(label) is not None:
-            return False
-        if _LOOKALIKE_HINT.search(label):
-            for reading in self._readings(label):
-                if reading in tokens or (pattern is not None and pattern.search(reading) is not None):
-                    return False
-        if not label.isalpha():
-            if "-" in label:
-                joined = label.replace("-", "")
-                if joined in tokens or fuzzy(joined) is not None or name.ascii.count("-") >= MANY_HYPHENS_COUNT:
-                    return False
-            if len(label) >= RANDOM_MIN_LENGTH and _DIGIT.search(label):
-                return False  # may look machine-made: a weak hint the full path gives
-            for part in _SEPARATORS.split(label):
-                if len(part) >= MIN_SEGMENT and part != label and fuzzy(part) is not None:
-                    return False
         suffix = name.suffix
         if suffix in self._context_suffixes or suffix[suffix.rfind(".") + 1 :] in self._context_suffixes:
             return False
         if name.registered in self.lexicon.platforms:
             return False
-        if name.subdomain:
-            sub = name.subdomain
-            if "-" in sub or (pattern is not None and pattern.search(sub) is not None):
-                return False
-            if self.index.embedded_official(name.ascii, len(sub)) is not None:
-                return False
-            joined = sub[sub.rfind(".") + 1 :] + label  # a dot inserted into a brand's name
-            if joined in tokens or fuzzy(joined) is not None:
-                return False
-            for part in sub.split("."):
-                if len(part) >= MIN_SEGMENT and fuzzy(part) is not None:
+        return not name.subdomain or self._plain_subdomain(name)
+
+    def _plain_label(self, label: str) -> bool:
+        pattern, fuzzy, tokens = self._pattern, self.index.fuzzy, self.index.label_tokens
+        if (pattern is not None and pattern.search(label) is not None) or label in tokens or fuzzy(label) is not None:
+            return False
+        if _LOOKALIKE_HINT.search(label):
+            for reading in self._readings(label):
+                if reading in tokens or (pattern is not None and pattern.search(reading) is not None):
                     return False
-        return True
+        if label.isalpha():
+            return True
+        joined = label.replace("-", "")
+        if joined != label and (joined in tokens or fuzzy(joined) is not None):
+            return False
+        if len(label) >= RANDOM_MIN_LENGTH and _DIGIT.search(label):
+            return False  # may look machine-made: a weak hint the full path gives
+        return all(len(p) < MIN_SEGMENT or p == label or fuzzy(p) is None for p in _SEPARATORS.split(label))
+
+    def _plain_subdomain(self, name: DomainName) -> bool:
+        sub, fuzzy = name.subdomain, self.index.fuzzy
+        if "-" in sub or (self._pattern is not None and self._pattern.search(sub) is not None):
+            return False
+        if self.index.embedded_official(name.ascii, len(sub)) is not None:
+            return False
+        joined = sub[sub.rfind(".") + 1 :] + name.label  # a dot inserted into a brand's name
+        if joined in self.index.label_tokens or fuzzy(joined) is not None:
+            return False
+        return all(len(part) < MIN_SEGMENT or fuzzy(part) is None for part in sub.split("."))
 
     def signals(self, name: DomainName) -> tuple[list[Signal], Category | None]:
         if self.plain(name):
@@ -427,7 +429,9 @@ class DomainHeuristics:
                 best = match
         return best
 
-    def _typo(self, text: str, typo: FuzzyMatch, ev: _Evidence, shown: str | None = None, name: DomainName | None = None) -> None:
+    def _typo(
+        self, text: str, typo: FuzzyMatch, ev: _Evidence, shown: str | None = None, name: DomainName | None = None
+    ) -> None:
         home = name is not None and self._home(name, typo.token.brand)
         if (typo.token.word or len(typo.candidate) < MIN_VARIANT) and not home:
             return  # a slip of an everyday word, or a three-letter name, outside the brand's country is a word there
@@ -435,13 +439,13 @@ class DomainHeuristics:
         where = "" if typo.candidate == text else f" in {shown or text}"
         how = describe_edits(list(typo.edits), token)
         if typo.visual:
-            name, weight = "homoglyph", ASCII_LOOKALIKE
+            kind, weight = "homoglyph", ASCII_LOOKALIKE
             how = f"{', '.join(e.detail for e in typo.edits)}: it reads {token} ({typo.token.brand.name})"
         elif typo.typical and len(typo.edits) == 1 and len(token) > SHORT_TYPO_TOKEN:
-            name, weight = "typosquat", TYPO_TYPICAL
+            kind, weight = "typosquat", TYPO_TYPICAL
         else:
-            name, weight = "typosquat", TYPO_OTHER
-        ev.add(Signal(name, weight, f"{typo.candidate}{where}: {how}"), typo.token.brand)
+            kind, weight = "typosquat", TYPO_OTHER
+        ev.add(Signal(kind, weight, f"{typo.candidate}{where}: {how}"), typo.token.brand)
         if typo.candidate in self.lexicon.words:
             ev.add(Signal("dictionary_word", DICTIONARY_WORD, f"{typo.candidate} is an everyday word, not only a typo"))
         ev.lookalike = True

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import Editop, Levenshtein
 
 _ROWS = ("1234567890-", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 # `y` is a vowel of transliterated Kazakh and Russian (ы, й): `jusyn` is a vowel swap of `jusan`.
@@ -129,7 +129,7 @@ def classify(candidate: str, token: str) -> list[Edit] | None:
     swap = _transposition(candidate, token)
     if swap is not None:
         return [swap]
-    ops = Levenshtein.editops(token, candidate)
+    ops: list[Editop] = list(Levenshtein.editops(token, candidate))
     if not 0 < len(ops) <= budget:
         return None
     if len(ops) == 2 and {ops[0].tag, ops[1].tag} == {"delete", "insert"}:
@@ -150,10 +150,13 @@ def classify(candidate: str, token: str) -> list[Edit] | None:
             edits.append(replacement(token[op.src_pos], candidate[op.dest_pos]))
     if len(token) <= SHORT_TOKEN and not all(e.typical for e in edits):
         return None
-    if len(edits) > 1 and len(token) < TWO_EDIT_TOKEN:
-        # Two slips in a middle-length name only when one garbles it in place: a doubled or swapped letter.
-        if not all(e.typical for e in edits) or not any(e.kind in _GARBLES for e in edits):
-            return None
+    # Two slips in a middle-length name only when one garbles it in place: a doubled or swapped letter.
+    if (
+        len(edits) > 1
+        and len(token) < TWO_EDIT_TOKEN
+        and (not all(e.typical for e in edits) or not any(e.kind in _GARBLES for e in edits))
+    ):
+        return None
     return edits
 
 

@@ -70,7 +70,11 @@ def parse_brands(data: Mapping[str, Any], suffixes: SuffixList, source: str = "b
             try:
                 domains.append(normalize_domain(text, suffixes).ascii)
             except InvalidIndicator as exc:
-                hint = " (a whole public suffix such as gov.kz goes under 'suffixes')" if "public suffix" in exc.message else ""
+                hint = (
+                    " (a whole public suffix such as gov.kz goes under 'suffixes')"
+                    if "public suffix" in exc.message
+                    else ""
+                )
                 raise ConfigError(f"{where}: domain {text!r}: {exc.message}{hint}") from exc
         phones: list[str] = []
         for text in _strings(entry, "phones", where):

@@ -6,6 +6,7 @@ for every line of a feed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from typing import Literal
 
@@ -13,6 +14,8 @@ from antifraud.domain.wallets import looks_like_wallet
 
 Kind = Literal["domain", "url", "phone", "wallet"]
 KINDS: tuple[Kind, ...] = ("domain", "url", "phone", "wallet")
+# An IP literal is digits too, but it is reported as a host: the domain path says why it is refused.
+_IP_LITERAL = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}|\[?[0-9a-fA-F]*:[0-9a-fA-F:.]*\]?")
 
 
 def guess_kind(value: str, kinds: Collection[str] = KINDS) -> Kind:
@@ -24,6 +27,8 @@ def guess_kind(value: str, kinds: Collection[str] = KINDS) -> Kind:
         return "url"
     if "wallet" in kinds and looks_like_wallet(text):
         return "wallet"
+    if _IP_LITERAL.fullmatch(text):
+        return "domain"
     digits = sum(c.isdigit() for c in text)
     if (
         "phone" in kinds

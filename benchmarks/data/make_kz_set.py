@@ -2,12 +2,13 @@
 
     python benchmarks/data/make_kz_set.py        # rewrites benchmarks/data/kz/*.txt (deterministic)
 
-Independent of antifraud.detection on purpose (only normalization is used, to keep registrable names) (its own edit tables and word lists), so the set measures
-the engine rather than mirroring it. Classes follow dnstwist's fuzzers and the issue's list: omission,
-repetition, transposition, keyboard (replacement), insertion (keyboard neighbour), vowel swap, bitsquat,
-hyphenation, dot insertion (dnstwist's "subdomain"), TLD swap, Cyrillic transliteration, homoglyph
-(Unicode), visual (ASCII lookalikes: l/1 for i, 0 for o, rn for m, vv for w, lc for k, cl for d) and
-digit (a digit for a letter). Lure words are a list of their own, with words the lexicon does not hold.
+Independent of antifraud.detection on purpose (its own edit tables and word lists; only normalization is
+used, to keep registrable names), so the set measures the engine rather than mirroring it. Classes follow
+dnstwist's fuzzers and the issue's list: omission, repetition, transposition, keyboard (replacement),
+insertion (keyboard neighbour), vowel swap, bitsquat, hyphenation, dot insertion (dnstwist's
+"subdomain"), TLD swap, Cyrillic transliteration, homoglyph (Unicode), visual (ASCII lookalikes: l/1 for
+i, 0 for o, rn for m, vv for w, lc for k, cl for d) and digit (a digit for a letter). Lure words are a
+list of their own, with words the lexicon does not hold.
 """
 
 from __future__ import annotations
@@ -27,14 +28,27 @@ SEED = 12
 
 ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 VOWELS = "aeiouy"
-UNICODE_HOMOGLYPHS = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і", "k": "к"}
+# Cyrillic letters that look Latin (escaped: they are indistinguishable in source).
+UNICODE_HOMOGLYPHS = {
+    "a": "\u0430",
+    "e": "\u0435",
+    "o": "\u043e",
+    "p": "\u0440",
+    "c": "\u0441",
+    "x": "\u0445",
+    "y": "\u0443",
+    "i": "\u0456",
+    "k": "\u043a",
+}
 VISUAL = {"i": ["l", "1"], "l": ["1", "i"], "o": ["0"], "m": ["rn"], "w": ["vv"], "k": ["lc"], "d": ["cl"]}
-TO_CYRILLIC = [
-    ("shch", "щ"), ("sh", "ш"), ("ch", "ч"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ya", "я"), ("yu", "ю"),
-    ("a", "а"), ("b", "б"), ("c", "к"), ("d", "д"), ("e", "е"), ("f", "ф"), ("g", "г"), ("h", "х"), ("i", "и"),
-    ("j", "ж"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"), ("q", "қ"), ("r", "р"),
-    ("s", "с"), ("t", "т"), ("u", "у"), ("v", "в"), ("w", "в"), ("x", "кс"), ("y", "ы"), ("z", "з"),
-]  # fmt: skip
+_CYRILLIC_PAIRS = (
+    ":"
+    "shch:\u0449 sh:\u0448 ch:\u0447 zh:\u0436 kh:\u0445 ts:\u0446 ya:\u044f yu:\u044e a:\u0430 b:\u0431 "
+    "c:\u043a d:\u0434 e:\u0435 f:\u0444 g:\u0433 h:\u0445 i:\u0438 j:\u0436 k:\u043a l:\u043b m:\u043c "
+    "n:\u043d o:\u043e p:\u043f q:\u049b r:\u0440 s:\u0441 t:\u0442 u:\u0443 v:\u0432 w:\u0432 "
+    "x:\u043a\u0441 y:\u044b z:\u0437 "
+)
+TO_CYRILLIC = [tuple(pair.split(":")) for pair in _CYRILLIC_PAIRS.split()]
 OTHER_TLDS = ["com", "net", "org", "online", "site", "top", "xyz", "info", "ru", "kg", "uz", "com.kz", "shop"]
 # Scam vocabulary as KZ scam sites spell it (Latin, Russian and Kazakh transliterated), written for this set.
 STRONG_LURES = [
@@ -49,25 +63,30 @@ SHAPES = [
 ]  # fmt: skip
 LURE_TLDS = ["kz", "com", "online", "site", "top", "xyz", "click", "info", "pro", "store", "live", "vip"]
 # Real Kazakh and Russian-language sites (news, shops, services, state) and honest names in their style.
-REAL_BENIGN = """
-tengrinews.kz nur.kz zakon.kz kursiv.media inform.kz kazinform.kz vlast.kz tumba.kz sports.kz kolesa.kz
-krisha.kz market.kz satu.kz technodom.kz sulpak.kz mechta.kz alser.kz evrika.kz shop.kz magnum.kz small.kz
-arbuz.kz chocofood.kz chocolife.me aviata.kz chocotravel.com hh.kz enbek.kz 2gis.kz yandex.kz mail.kz
-kazatomprom.kz kegoc.kz samruk-energy.kz kaztransoil.kz airastana.com flyarystan.com scat.kz qazaqair.com
-kaznu.kz enu.kz satbayev.university nu.edu.kz kimep.kz sdu.edu.kz iitu.edu.kz almau.edu.kz narxoz.kz
-astana.kz almaty.kz shymkent.kz karaganda.kz aktobe.kz atyrau.kz pavlodar.kz kostanay.kz taraz.kz
-astanahub.com digitalkz.kz egistic.kz forte-piano.kz kaspiysk.ru
-kazpravda.kz egemen.kz baq.kz ztb.kz ktk.kz khabar.kz 31.kz atameken.kz kazakhtv.kz qazsport.kz
-medsi.kz invitro.kz olymp.kz kdl.kz sunkar.kz dostyk-plaza.kz mega.kz keruen.kz esentai.kz
-""".split()
+REAL_BENIGN = [
+    "tengrinews.kz", "nur.kz", "zakon.kz", "kursiv.media", "inform.kz", "kazinform.kz", "vlast.kz", "tumba.kz",
+    "sports.kz", "kolesa.kz", "krisha.kz", "market.kz", "satu.kz", "technodom.kz", "sulpak.kz", "mechta.kz",
+    "alser.kz", "evrika.kz", "shop.kz", "magnum.kz", "small.kz", "arbuz.kz", "chocofood.kz", "chocolife.me",
+    "aviata.kz", "chocotravel.com", "hh.kz", "enbek.kz", "2gis.kz", "yandex.kz", "mail.kz", "kazatomprom.kz",
+    "kegoc.kz", "samruk-energy.kz", "kaztransoil.kz", "airastana.com", "flyarystan.com", "scat.kz",
+    "qazaqair.com", "kaznu.kz", "enu.kz", "satbayev.university", "nu.edu.kz", "kimep.kz", "sdu.edu.kz",
+    "iitu.edu.kz", "almau.edu.kz", "narxoz.kz", "astana.kz", "almaty.kz", "shymkent.kz", "karaganda.kz",
+    "aktobe.kz", "atyrau.kz", "pavlodar.kz", "kostanay.kz", "taraz.kz", "astanahub.com", "digitalkz.kz",
+    "egistic.kz", "forte-piano.kz", "kaspiysk.ru", "kazpravda.kz", "egemen.kz", "baq.kz", "ztb.kz", "ktk.kz",
+    "khabar.kz", "31.kz", "atameken.kz", "kazakhtv.kz", "qazsport.kz", "medsi.kz", "invitro.kz", "olymp.kz",
+    "kdl.kz", "sunkar.kz", "dostyk-plaza.kz", "mega.kz", "keruen.kz", "esentai.kz",
+]  # fmt: skip
 # Words honest KZ names are built from (Latin transliterations), for combinations like cvety-almaty.kz.
-BENIGN_WORDS = """
-avto auto shop market cvety flowers almaty astana shymkent dom stroy remont mebel tehnika kids deti
-sport fitness club tour travel hotel kafe restoran pizza sushi doner taxi dostavka delivery kurs school
-akademia college med clinic dent stom apteka farm optika beauty salon style moda obuv kitap books print
-foto video studio film muzyka art design web it soft tech digital media news info blog portal group
-agro zerno myaso moloko nan bal kumys kazakh qazaq eli dala tau sheber usta kala bazar sauda
-""".split()
+BENIGN_WORDS = [
+    "avto", "auto", "shop", "market", "cvety", "flowers", "almaty", "astana", "shymkent", "dom", "stroy",
+    "remont", "mebel", "tehnika", "kids", "deti", "sport", "fitness", "club", "tour", "travel", "hotel", "kafe",
+    "restoran", "pizza", "sushi", "doner", "taxi", "dostavka", "delivery", "kurs", "school", "akademia",
+    "college", "med", "clinic", "dent", "stom", "apteka", "farm", "optika", "beauty", "salon", "style", "moda",
+    "obuv", "kitap", "books", "print", "foto", "video", "studio", "film", "muzyka", "art", "design", "web",
+    "it", "soft", "tech", "digital", "media", "news", "info", "blog", "portal", "group", "agro", "zerno",
+    "myaso", "moloko", "nan", "bal", "kumys", "kazakh", "qazaq", "eli", "dala", "tau", "sheber", "usta", "kala",
+    "bazar", "sauda",
+]  # fmt: skip
 BENIGN_TLDS = ["kz", "kz", "kz", "com", "ru", "org", "com.kz", "net"]
 
 
@@ -102,9 +121,9 @@ def classes(label: str) -> dict[str, set[str]]:
             out["vowel-swap"].update(label[:i] + v + label[i + 1 :] for v in VOWELS if v != ch)
         for bit in range(7):
             flipped = chr(ord(ch) ^ (1 << bit))
-            if flipped.isascii() and (flipped.isalnum() and flipped.islower() or flipped.isdigit()):
+            if flipped.isascii() and ((flipped.isalnum() and flipped.islower()) or flipped.isdigit()):
                 out["bitsquat"].add(label[:i] + flipped + label[i + 1 :])
-        if 0 < i:
+        if i > 0:
             out["hyphenation"].add(label[:i] + "-" + label[i:])
             out["dot-insertion"].add(label[:i] + "." + label[i:])
         if ch in UNICODE_HOMOGLYPHS:
@@ -157,10 +176,10 @@ def main() -> None:
         for kind, variants in classes(label).items():
             names = sorted(f"{v}.{tld}" for v in variants)
             names = [n for n in names if n not in official and registrable(n)]
-            for name in rng.sample(names, min(PER_CLASS, len(names))):
-                lookalikes.append(f"{name}\t{kind}\t{brand}")
-        for t in rng.sample([t for t in OTHER_TLDS if t != tld], 3):
-            lookalikes.append(f"{label}.{t}\ttld-swap\t{brand}")
+            sample = rng.sample(names, min(PER_CLASS, len(names)))
+            lookalikes.extend(f"{name}\t{kind}\t{brand}" for name in sample)
+        swaps = rng.sample([t for t in OTHER_TLDS if t != tld], 3)
+        lookalikes.extend(f"{label}.{t}\ttld-swap\t{brand}" for t in swaps)
         lookalikes.append(f"{cyrillic(label)}.{tld}\tcyrillic\t{brand}")
         lookalikes.append(f"{cyrillic(label)}.{rng.choice(['com', 'online', 'kz'])}\tcyrillic\t{brand}")
     lures: list[str] = []

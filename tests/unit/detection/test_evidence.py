@@ -58,7 +58,10 @@ def test_a_lookalike_without_evidence_stays_in_review():
     assert combine([TYPO], T).verdict is Verdict.REVIEW
     # reports and weak DNS hints are not confirmation of what the page is
     assert combine([TYPO, Signal("dns_parked", 10, "parked")], T).verdict is Verdict.REVIEW
-    assert combine([TYPO, Signal("page_phone_numbers", 0, "the page advertises +77011234567")], T).verdict is Verdict.REVIEW
+    assert (
+        combine([TYPO, Signal("page_phone_numbers", 0, "the page advertises +77011234567")], T).verdict
+        is Verdict.REVIEW
+    )
 
 
 def test_a_weak_hint_is_no_lookalike_to_confirm():

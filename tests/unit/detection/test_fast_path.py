@@ -18,12 +18,8 @@ KZ_SET = ROOT / "benchmarks" / "data" / "kz"
 
 
 def _names() -> list[str]:
-    names = []
-    for path in sorted(KZ_SET.glob("*")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line and not line.startswith("#"):
-                names.append(line.split("\t", 1)[0])
-    return names
+    lines = [line for path in sorted(KZ_SET.glob("*")) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [line.split("\t", 1)[0] for line in lines if line and not line.startswith("#")]
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +50,7 @@ def test_every_dev_set_name_on_the_fast_path_has_no_signal(detectors, suffixes):
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.from_regex(r"([a-z0-9]{1,6}\.)?[a-z][a-z0-9-]{0,14}[a-z0-9]\.(kz|com|ru|xyz|com\.kz|org)", fullmatch=True)
-)
+@given(st.from_regex(r"([a-z0-9]{1,6}\.)?[a-z][a-z0-9-]{0,14}[a-z0-9]\.(kz|com|ru|xyz|com\.kz|org)", fullmatch=True))
 def test_random_names_agree(detectors, suffixes, value):
     try:
         name = normalize_domain(value, suffixes)

@@ -101,7 +101,12 @@ def test_types_are_guessed_per_line_as_check_does(detector, suffixes):
 
 
 def test_wallets_with_a_broken_checksum_get_an_error_naming_the_chain(detector, suffixes):
-    code, rows = score(["TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"], detector, suffixes, "wallet")
+    code, rows = score(
+        ["TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"],
+        detector,
+        suffixes,
+        "wallet",
+    )
     assert code == EXIT_SOME_INVALID
     assert "TRON" in rows[0]["error"]
     assert "checksum" in rows[0]["error"]

@@ -71,7 +71,9 @@ def test_an_official_label_is_a_token_without_being_a_keyword(lexicon, suffixes)
     assert "combosquat" in names(detector.assess_domain(normalize_domain("forte-bonus.kz", suffixes)))
 
 
-@pytest.mark.parametrize("name", ["fortepiano.ru", "forte-piano.kz", "activision.com", "interactive.kz", "post-office.com"])
+@pytest.mark.parametrize(
+    "name", ["fortepiano.ru", "forte-piano.kz", "activision.com", "interactive.kz", "post-office.com"]
+)
 def test_a_short_or_everyday_official_label_is_strict(kz, name):
     # only as a whole part next to a lure word, or alone as a part: never inside another word
     assert kz(name).verdict is Verdict.NONE, kz(name)
@@ -108,7 +110,9 @@ def test_a_typo_that_is_an_everyday_word_weighs_less(kz):
 
 
 # --- the popularity prior ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["nubank.com.br", "login.nubank.com.br", "app-login.nubank.com.br", "www.nubank.com.br"])
+@pytest.mark.parametrize(
+    "name", ["nubank.com.br", "login.nubank.com.br", "app-login.nubank.com.br", "www.nubank.com.br"]
+)
 def test_a_popular_site_that_looks_like_a_brand_is_never_blocked(kz, name):
     result = kz(name)
     assert result.verdict is not Verdict.BLOCK, result

@@ -22,6 +22,8 @@ from antifraud.domain.guess import guess_kind
         ("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb", "wallet"),  # a wallet with a typo: its error is a wallet's
         ("bitcoin:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "wallet"),
         ("  каспи.kz ", "domain"),
+        ("1.2.3.4", "domain"),  # an IP literal: the domain path refuses it and says why
+        ("2001:db8::1", "domain"),
         ("", "domain"),
     ],
 )

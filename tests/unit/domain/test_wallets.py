@@ -36,7 +36,12 @@ ETH = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
         (ETH.lower(), Chain.ETHEREUM, ETH.lower(), False),
         ("0x" + ETH[2:].upper(), Chain.ETHEREUM, ETH.lower(), False),
         (f"  ethereum:{ETH}@1?value=1e18 ", Chain.ETHEREUM, ETH.lower(), True),
-        ("bitcoin:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa?amount=0.1", Chain.BITCOIN, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", True),
+        (
+            "bitcoin:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa?amount=0.1",
+            Chain.BITCOIN,
+            "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+            True,
+        ),
     ],
 )
 def test_valid_addresses_normalize_to_one_canonical_value(text, chain, value, verified):
@@ -99,17 +104,23 @@ def test_any_text_is_a_wallet_or_a_clear_refusal(text):
     try:
         wallet = normalize_wallet(text)
     except InvalidIndicator as exc:
-        assert exc.message
+        message = exc.message
     else:
-        assert normalize_wallet(wallet.value) == wallet or wallet.chain is Chain.ETHEREUM
+        message = "valid"
+        assert normalize_wallet(wallet.value).value == wallet.value
+    assert message
 
 
-@given(st.sampled_from(["1", "3", "T", "bc1", "0x"]), st.text(alphabet="123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz", min_size=20, max_size=60))
+@given(
+    st.sampled_from(["1", "3", "T", "bc1", "0x"]),
+    st.text(alphabet="123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz", min_size=20, max_size=60),
+)
 def test_attacker_shaped_input_never_crashes(prefix, body):
     try:
-        normalize_wallet(prefix + body)
+        message = normalize_wallet(prefix + body).value
     except InvalidIndicator as exc:
-        assert exc.message
+        message = exc.message
+    assert message
 
 
 def test_shapes():
