@@ -15,6 +15,7 @@ from antifraud.domain.wallets import looks_like_wallet
 Kind = Literal["domain", "url", "phone", "wallet"]
 KINDS: tuple[Kind, ...] = ("domain", "url", "phone", "wallet")
 # An IP literal is digits too, but it is reported as a host: the domain path says why it is refused.
+_LETTER = re.compile(r"[^\W\d_]")
 _IP_LITERAL = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}|\[?[0-9a-fA-F]*:[0-9a-fA-F:.]*\]?")
 
 
@@ -25,16 +26,12 @@ def guess_kind(value: str, kinds: Collection[str] = KINDS) -> Kind:
     text = value.strip()
     if "://" in text and "url" in kinds:
         return "url"
-    if "wallet" in kinds and looks_like_wallet(text):
+    # A wallet has no dot, unless it is a payment URI (`bitcoin:…?amount=0.1`): most names skip the regex.
+    if "wallet" in kinds and ("." not in text or ":" in text) and looks_like_wallet(text):
         return "wallet"
-    if _IP_LITERAL.fullmatch(text):
+    if _LETTER.search(text) is not None or _IP_LITERAL.fullmatch(text):
         return "domain"
     digits = sum(c.isdigit() for c in text)
-    if (
-        "phone" in kinds
-        and text
-        and (text[0] == "+" or digits >= max(3, len(text.replace(" ", "")) - 4))
-        and not any(c.isalpha() for c in text)
-    ):
+    if "phone" in kinds and text and (text[0] == "+" or digits >= max(3, len(text.replace(" ", "")) - 4)):
         return "phone"
     return "domain"
