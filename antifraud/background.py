@@ -16,7 +16,7 @@ import aiohttp
 if TYPE_CHECKING:
     from antifraud.app import Center
 
-from antifraud.adapters.content_lexicon import load_content_lexicon
+from antifraud.adapters.content_lexicon import load_content_lexicon, load_exchanges
 from antifraud.content.analysis import PageAnalyser, PageFindings
 from antifraud.content.fetch import CrawlResult
 from antifraud.domain.errors import AntifraudError, InvalidIndicator
@@ -94,7 +94,12 @@ class Background:
                     metrics=self.metrics,
                 )
             )
-            analyser = PageAnalyser(self.center.detector.brands, load_content_lexicon(), self.center.suffixes)
+            analyser = PageAnalyser(
+                self.center.detector.brands,
+                load_content_lexicon(),
+                self.center.suffixes,
+                exchanges=load_exchanges(self.center.suffixes),
+            )
             handlers[CRAWL] = CrawlHandler(crawler, analyser, self.on_page)
             self.center.repository.on_commit(self.schedule_probes)
             self._loops.append(asyncio.create_task(self._recheck_loop(), name="liveness-rechecks"))
@@ -174,10 +179,14 @@ class Background:
             self._spawn(self.queue.enqueue(crawl_job(url or f"http://{probed}/", zone=key.value)))
 
     async def on_page(self, zone: str, result: CrawlResult, findings: PageFindings | None) -> None:
-        """A crawl finished: the page's signals become evidence; numbers it advertises become linked phones."""
-        phones = [(IndicatorType.PHONE, number, "advertised_on") for number in (findings.phones if findings else ())]
+        """A crawl finished: the page's signals become evidence; the numbers it advertises and the wallets it
+        shows become indicators linked to the site."""
+        links = [(IndicatorType.PHONE, number, "advertised_on") for number in (findings.phones if findings else ())]
+        links += [
+            (IndicatorType.WALLET, wallet.value, "payment_to") for wallet in (findings.wallets if findings else ())
+        ]
         await self.center.evidence.record(
-            IndicatorType.DOMAIN, zone, "crawl", crawl_signals(result, findings), links=phones
+            IndicatorType.DOMAIN, zone, "crawl", crawl_signals(result, findings), links=links
         )
 
     async def on_dns(self, observation: DnsObservation, signals: tuple[Signal, ...]) -> None:

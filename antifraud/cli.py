@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from antifraud import __version__
 from antifraud.domain.errors import AntifraudError, ConfigError
+from antifraud.domain.guess import guess_kind
 from antifraud.domain.model import Action, Category, IndicatorType
 from antifraud.settings import Settings, load_settings
 
@@ -42,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("score", help="offline assessment, one JSON object per input line")
     sc.add_argument("file", nargs="?", default="-", help="input file, or - for stdin")
     sc.add_argument("--brands", type=Path, help="brands file to score against (default: the configured one)")
-    sc.add_argument("--type", choices=["domain", "phone"], default="domain")
+    sc.add_argument(
+        "--type", choices=["domain", "phone", "wallet"], default=None, help="default: guessed from each line"
+    )
 
     im = sub.add_parser("import", help="bulk import reports from a file, one value per line")
     im.add_argument("file", help="input file, or - for stdin")
@@ -84,17 +87,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def guess_type(value: str) -> IndicatorType:
-    text = value.strip()
-    if "://" in text:
-        return IndicatorType.URL
-    digits = sum(c.isdigit() for c in text)
-    if (
-        text
-        and (text[0] == "+" or digits >= max(3, len(text.replace(" ", "")) - 4))
-        and not any(c.isalpha() for c in text)
-    ):
-        return IndicatorType.PHONE
-    return IndicatorType.DOMAIN
+    return IndicatorType(guess_kind(value, {t.value for t in IndicatorType}))
 
 
 def _lines(path: str) -> Iterator[str]:

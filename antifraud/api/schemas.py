@@ -16,7 +16,6 @@ T = TypeVar("T")
 Text = Annotated[str, Field(min_length=1, max_length=2048)]
 
 
-
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

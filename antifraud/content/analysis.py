@@ -2,7 +2,8 @@
 
 Pure and deterministic. It finds login, password and card forms, forms that post to other sites,
 protected brands named on a page that is not theirs, Russian/Kazakh/English lure vocabulary,
-crypto wallets, messenger links, and the phone numbers the page advertises, which the center
+crypto wallets, crypto-exchange pages off the registry of licensed exchanges, messenger links, and
+the phone numbers the page advertises, which the center
 tracks as phone indicators linked to the site (one evidence graph for sites and calls).
 """
 
@@ -15,6 +16,7 @@ from urllib.parse import parse_qs
 
 import phonenumbers
 
+from antifraud.content.exchanges import ExchangeRegistry
 from antifraud.content.html import Form, ParsedPage, parse_html
 from antifraud.content.lexicon import ContentLexicon, LureGroup, fold, term_pattern
 from antifraud.content.wallets import Wallet, find_wallets
@@ -37,6 +39,7 @@ W_WALLETS_WITH_INVESTMENT = 25
 W_MESSENGER = 5
 W_MESSENGER_FOR_BRAND = 15  # a bank does not move its customers to a Telegram chat
 W_PHONES = 0  # evidence that links the numbers to the site; the numbers are assessed on their own
+MIN_EXCHANGE_PHRASES = 2  # one mention of buying bitcoin is news; rates, P2P and "обмен USDT" together are a desk
 
 MIN_KEYWORD_LENGTH = 5  # shorter brand keywords ("egov") are common inside other words
 MAX_PHONES = 50
@@ -44,6 +47,8 @@ MAX_LINKS = 200
 
 _CARD_WORDS = re.compile(r"cc-number|cc-csc|cc-exp|one-time-code|card|cvv|cvc|карт|expir|срок действия|otp|sms|смс")
 _INVESTMENT_GROUPS = frozenset({Category.INVESTMENT_SCAM, Category.PYRAMID})
+# Categories that say more than "an exchange": what a page that also trades crypto is listed under.
+_SCHEMES = frozenset({Category.PHISHING, Category.BANK_IMPERSONATION, Category.INVESTMENT_SCAM, Category.PYRAMID})
 
 
 def _resolve(base: str, reference: str) -> WebUrl | None:
@@ -116,8 +121,11 @@ class PageAnalyser:
         *,
         phone_region: str = "KZ",
         max_text: int = 300_000,
+        exchanges: ExchangeRegistry | None = None,
     ) -> None:
         self.lexicon = lexicon
+        # Without a registry every exchange page is unlicensed: the center passes config/exchanges.toml.
+        self.exchanges = exchanges or ExchangeRegistry()
         self.suffixes = suffixes
         self.phone_region = phone_region
         self.max_text = max_text
@@ -145,7 +153,7 @@ class PageAnalyser:
 
     def _official_for(self, host: str) -> Brand | None:
         for brand in self.brands:
-            for domain in brand.domains:
+            for domain in (*brand.domains, *brand.suffixes):  # a state body under gov.kz names other bodies
                 if host == domain or host.endswith("." + domain):
                     return brand
         return None
@@ -221,6 +229,18 @@ class PageAnalyser:
         # A password form alone is any site's sign-up; card details, or credentials sent elsewhere, are phishing.
         phishing = bool(card_forms) or any(s.name == "page_credentials_offsite" for s in signals)
         return signals, targets, credentials, Category.PHISHING if phishing else None
+
+    def _exchange(self, folded: str, host: str) -> Signal | None:
+        """A crypto-exchange page off the registry of licensed exchanges: an illegal exchange, for review."""
+        group = self.lexicon.exchange
+        if group is None:
+            return None
+        phrases = group.matches(folded)
+        if len(phrases) < MIN_EXCHANGE_PHRASES or self.exchanges.licensed(host) is not None:
+            return None
+        quoted = ", ".join(f"«{p}»" for p in phrases[:3])
+        detail = f"the page {group.says} ({quoted}) but {host} is not in the registry of licensed exchanges"
+        return Signal("page_crypto_exchange", group.weight, detail)
 
     def _lures(self, folded: str) -> list[tuple[LureGroup, tuple[str, ...]]]:
         return [(g, found) for g in self.lexicon.lures if (found := g.matches(folded))]
@@ -337,6 +357,12 @@ class PageAnalyser:
             weights[group.name] = (weight, group.category)
         if category is None and weights:
             category = max(weights.values(), key=lambda wc: wc[0])[1]
+
+        exchange = self._exchange(folded, host)
+        if exchange is not None:
+            signals.append(exchange)
+            if category not in _SCHEMES:
+                category = Category.ILLEGAL_EXCHANGE
 
         wallets = find_wallets(f"{page.text}\n{page.attribute_text}")
         if wallets:

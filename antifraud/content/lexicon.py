@@ -62,6 +62,8 @@ class ContentLexicon:
     brand_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # brand name -> other spellings
     messenger_hosts: Mapping[str, str] = field(default_factory=dict)  # host -> messenger
     messenger_schemes: Mapping[str, str] = field(default_factory=dict)  # URL scheme -> messenger
+    # What a crypto-exchange page says (rates, P2P, "обмен USDT"): an illegal exchange off the registry.
+    exchange: LureGroup | None = None
 
 
 def _strings(value: object, where: str) -> list[str]:
@@ -109,7 +111,7 @@ def _lure(entry: object, index: int, source: str) -> LureGroup:
 
 
 def parse_content_lexicon(data: Mapping[str, Any], source: str = "content lexicon") -> ContentLexicon:
-    unknown = set(data) - {"lure", "brand_names", "messengers"}
+    unknown = set(data) - {"lure", "brand_names", "messengers", "exchange"}
     if unknown:
         raise ConfigError(f"{source} has unknown sections: {', '.join(sorted(unknown))}")
     tables = data.get("lure", [])
@@ -136,7 +138,14 @@ def parse_content_lexicon(data: Mapping[str, Any], source: str = "content lexico
         if not isinstance(table, Mapping) or not all(isinstance(v, str) and v for v in table.values()):
             raise ConfigError(f"{source}: [messengers.{key}] must map names to a messenger name")
         tables_of[key] = {k.lower(): v for k, v in table.items()}
+    exchange_table = data.get("exchange")
+    exchange = None
+    if exchange_table is not None:
+        if not isinstance(exchange_table, Mapping):
+            raise ConfigError(f"{source}: [exchange] must be a table with 'weight', 'says' and 'terms'")
+        exchange = _lure({"name": "crypto_exchange", "category": "illegal_exchange", **exchange_table}, 0, source)
     return ContentLexicon(
+        exchange=exchange,
         lures=tuple(lures),
         brand_names=brand_names,
         messenger_hosts=tables_of["hosts"],

@@ -6,10 +6,11 @@ What each signal means and weighs (the score is their sum, capped at 100; thresh
 |---|---|---|
 | subdomain_abuse | 85 | an official domain in the subdomains (`kaspi.kz.verify-login.com`) or glued with `com-` |
 | homoglyph | 85 / 70 | the label's UTS #39 skeleton is a brand token (`kaspi` with a Cyrillic a) / contains one |
-| homoglyph | 70 / 60 | the same with ASCII lookalikes: `0` for `o`, `1` for `l`, `rn` for `m` (`paypa1`) |
-| typosquat | 55 / 45 | a typical slip (keyboard neighbour, omission, ...) / another edit of a brand token |
-| tld_swap | 50 | a brand's own label under another suffix, or as a tenant of a shared platform |
-| combosquat | 45 / 35 | a brand token in the label (`kaspi-bonus`); 35 for a short one glued to other letters |
+| homoglyph | 70 / 60 | ASCII lookalikes: `0` for `o`, `l` for `i`, `rn` for `m`, `lc` for `k` (`kaspl`) |
+| typosquat | 55 / 45 | a typical slip (keyboard, omission, digit, romanisation...) / another edit, a 4-letter token |
+| tld_swap | 50 / 40 / 35 | a brand's label under another suffix or on a shared platform / an everyday word under a |
+| | | generic / under a country suffix |
+| combosquat | 45 / 35 | a brand token in the label (`kaspi-bonus`); 35: short and glued, or an everyday word |
 | transliterated_brand | 45 | the brand spelt in Cyrillic (`каспи-бонус.kz`) |
 | subdomain_abuse | 45 / 40 | a brand token / a typo of one in the subdomains of an unrelated domain |
 | brand_with_lure | 25-45 | scam vocabulary from the lexicon next to a brand signal (`bonus`, `login`, `vyplata`) |
@@ -17,6 +18,9 @@ What each signal means and weighs (the score is their sum, capped at 100; thresh
 | mixed_scripts | 20 | Latin letters mixed with letters that imitate them (Cyrillic, Greek) in one label |
 | risky_tld, shared_platform | 10 | cheap suffixes; free hosting, dynamic DNS, URL shorteners |
 | random_label, many_hyphens | 5 | machine-made or stuffed labels: weak hints only |
+| country_suffix | 10 | a lookalike (or a brand with a strong lure) under the brand's own country suffix (`.kz`) |
+| dictionary_word | -20 | the typo is itself an everyday word (`kasta`): probably a word, not a squat |
+| popular_domain | 0 | a long-established, widely used site (the popularity prior): held in review, never blocked |
 
 A brand signal alone lands in review (40-79); a brand signal plus a strong lure word, an embedded
 official domain or a homoglyph reaches block (≥ 80). Without a brand nothing but many weak hints
@@ -28,12 +32,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from antifraud.detection.brand_index import SHORT_SEARCH_TOKEN, BrandIndex, FuzzyMatch, TokenMatch, is_bank
+from antifraud.detection.brand_index import (
+    MIN_SEARCH_TOKEN,
+    SHORT_SEARCH_TOKEN,
+    BrandIndex,
+    FuzzyMatch,
+    TokenMatch,
+    is_bank,
+)
 from antifraud.detection.confusables import Confusables, describe, scripts
+from antifraud.detection.evidence import POPULAR
 from antifraud.detection.lexicon import Lexicon, Lure, Strength
 from antifraud.detection.text import entropy, trie_pattern
 from antifraud.detection.typos import SHORT_TOKEN
 from antifraud.detection.typos import describe as describe_edits
+from antifraud.detection.variants import MIN_VARIANT, VISUAL_SEQUENCES
 from antifraud.domain.brands import Brand
 from antifraud.domain.model import Category, Signal
 from antifraud.domain.normalize import DomainName
@@ -42,8 +55,11 @@ EMBEDDED_OFFICIAL = 85
 HOMOGLYPH, HOMOGLYPH_INSIDE = 85, 70
 ASCII_LOOKALIKE, ASCII_LOOKALIKE_INSIDE = 70, 60
 TYPO_TYPICAL, TYPO_OTHER = 55, 45
-TLD_SWAP = 50
+TLD_SWAP, TLD_SWAP_GENERIC_WORD, TLD_SWAP_WORD = 50, 40, 35
 BRAND_TOKEN, SHORT_BRAND_TOKEN = 45, 35
+COUNTRY_SUFFIX = 10
+DICTIONARY_WORD = -20
+SHORT_TYPO_TOKEN = 4  # a typo of a four-letter token is weaker evidence: many words are one slip away
 TRANSLITERATED = 45
 BRAND_IN_SUBDOMAIN, TYPO_IN_SUBDOMAIN = 45, 40
 LURE_STRONG, LURE_WEAK, LURE_EACH_MORE, LURE_CAP = 35, 25, 10, 45
@@ -61,6 +77,9 @@ MANY_HYPHENS_COUNT = 3
 MIN_SEGMENT = 4
 _SEPARATORS = re.compile(r"[-0-9.]+")
 _DIGIT = re.compile(r"[0-9]")
+# Labels worth reading for lookalike characters: digits, and the sequences that pass for one letter.
+_LOOKALIKE_HINT = re.compile(r"[0-9]|rn|vv|lc")
+_ASCII_SEQUENCES = tuple((shown, meant) for shown, meant in VISUAL_SEQUENCES if shown in {"rn", "vv", "lc"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +92,16 @@ def _edge(text: str, index: int) -> bool:
     return index < 0 or index >= len(text) or not text[index].isalpha()
 
 
+def _standalone(text: str, match: TokenMatch, lures: list[tuple[str, int, int]]) -> bool:
+    """A strict token stands as a whole part of the label (`forte-pay`) or next to a lure word (`fortebonus`)."""
+    left, right = _edge(text, match.start - 1), _edge(text, match.end)
+    if match.token.word:  # an everyday word glued to others is a phrase: `livehelp`, `fortepiano`
+        return left and right
+    return (left and right) or any(
+        (left and start == match.end) or (right and end == match.start) for _, start, end in lures
+    )
+
+
 @dataclass(slots=True)
 class _Evidence:
     """What one name has shown so far: signals, the brands they point to, the text the brand covers."""
@@ -81,6 +110,7 @@ class _Evidence:
     brands: list[Brand]
     lures: list[Lure]
     brand_span: tuple[int, int] | None = None  # in the label that lure words are searched in
+    lookalike: bool = False  # the name itself imitates a brand's (typo, homoglyph, TLD swap, Cyrillic)
 
     def add(self, signal: Signal, brand: Brand | None = None) -> None:
         self.signals.append(signal)
@@ -96,8 +126,64 @@ class DomainHeuristics:
         # Brand tokens and lure words in one trie: one regex pass per label finds both.
         self._pattern = trie_pattern({*index.search_tokens, *lexicon.lures})
         self._scans: dict[str, _Scan] = {}
+        # Suffixes that alone give a signal (risky registrations, shared platforms): never on the fast path.
+        self._context_suffixes = frozenset({*lexicon.risky_suffixes, *lexicon.platforms})
+
+    def plain(self, name: DomainName) -> bool:
+        """The fast path: a name that can show no signal at all, decided with a few look-ups.
+
+        Most names a resolver or a feed sees are like this: no brand token and no lure word in any label
+        (one trie search each), no one-slip variant of a brand token (one dict look-up), no typo of a long
+        brand within its edit budget (a few dict look-ups), no lookalike reading, not on a shared platform
+        or a risky suffix. Anything else takes the full path, which would find nothing more for them.
+        """
+        label = name.label
+        if not label.isascii() or label.startswith("xn--") or not self._plain_label(label):
+            return False
+        if "-" in label and name.ascii.count("-") >= MANY_HYPHENS_COUNT:
+            return False
+        suffix = name.suffix
+        if suffix in self._context_suffixes or suffix[suffix.rfind(".") + 1 :] in self._context_suffixes:
+            return False
+        if name.registered in self.lexicon.platforms:
+            return False
+        return not name.subdomain or self._plain_subdomain(name)
+
+    def _plain_label(self, label: str) -> bool:
+        pattern, fuzzy, tokens = self._pattern, self.index.fuzzy, self.index.label_tokens
+        if (pattern is not None and pattern.search(label) is not None) or label in tokens or fuzzy(label) is not None:
+            return False
+        if _LOOKALIKE_HINT.search(label):
+            for reading in self._readings(label):
+                if reading in tokens or (pattern is not None and pattern.search(reading) is not None):
+                    return False
+        if label.isalpha():
+            return True
+        joined = label.replace("-", "")
+        if joined != label and (joined in tokens or fuzzy(joined) is not None):
+            return False
+        if len(label) >= RANDOM_MIN_LENGTH and _DIGIT.search(label):
+            return False  # may look machine-made: a weak hint the full path gives
+        return all(len(p) < MIN_SEGMENT or p == label or fuzzy(p) is None for p in _SEPARATORS.split(label))
+
+    def _plain_subdomain(self, name: DomainName) -> bool:
+        sub, fuzzy = name.subdomain, self.index.fuzzy
+        if "-" in sub or (self._pattern is not None and self._pattern.search(sub) is not None):
+            return False
+        if self.index.embedded_official(name.ascii, len(sub)) is not None:
+            return False
+        joined = sub[sub.rfind(".") + 1 :] + name.label  # a dot inserted into a brand's name
+        if joined in self.index.label_tokens or fuzzy(joined) is not None:
+            return False
+        return all(len(part) < MIN_SEGMENT or fuzzy(part) is None for part in sub.split("."))
 
     def signals(self, name: DomainName) -> tuple[list[Signal], Category | None]:
+        if self.plain(name):
+            return [], None
+        return self.full(name)
+
+    def full(self, name: DomainName) -> tuple[list[Signal], Category | None]:
+        """Every heuristic, in order (what `signals` runs when the fast path cannot rule the name out)."""
         ev = _Evidence([], [], [])
         label = name.label
         lure_text = label
@@ -109,7 +195,8 @@ class DomainHeuristics:
                 Signal(
                     "subdomain_abuse",
                     EMBEDDED_OFFICIAL,
-                    f"official domain {domain} of {brand.name} written into {name.unicode}, "
+                    f"{'official domain' if domain in self.index.official else 'protected suffix'} {domain} "
+                    f"of {brand.name} written into {name.unicode}, "
                     f"which belongs to {name.registered}",
                 ),
                 brand,
@@ -136,22 +223,57 @@ class DomainHeuristics:
         if matches:
             typo = self._best_typo(label) if matches[0].end - matches[0].start < len(label) else None
             # `halykbnk` holds the keyword `halyk` but is a typo of the longer `halykbank`: say so.
-            if typo is not None and len(typo.token.token) > len(matches[0].token.token):
-                self._typo(label, typo, ev)
-            else:
+            longer = typo is not None and len(typo.token.token) > len(matches[0].token.token)
+            # `ikdif`: a slip of the whole label says more than the short token found inside it
+            whole = typo is not None and typo.candidate == label and typo.typical and len(typo.edits) == 1
+            if typo is not None and (longer or whole):
+                self._typo(label, typo, ev, name=name)
+            elif not matches[0].token.word or self._home_or_generic(name, matches[0].token.brand):
+                # an everyday word under another country's suffix is that country's word
                 self._token(label, matches[0], ev)
             return
-        if _DIGIT.search(label) or "rn" in label:
+        if _LOOKALIKE_HINT.search(label):
             for reading in self._readings(label):
                 if reading != label and self._lookalike(label, reading, ev, unicode=False):
                     return
         typo = self._best_typo(label)
         if typo is not None:
-            self._typo(label, typo, ev)
+            self._typo(label, typo, ev, name=name)
+        elif name.subdomain:
+            self._dot_inserted(name, ev)
+
+    def _home_or_generic(self, name: DomainName, brand: Brand) -> bool:
+        top = name.suffix[name.suffix.rfind(".") + 1 :]
+        return len(top) != 2 or top in self.index.countries.get(brand, ())
+
+    def _home(self, name: DomainName, brand: Brand) -> bool:
+        return name.suffix[name.suffix.rfind(".") + 1 :] in self.index.countries.get(brand, ())
+
+    def _dot_inserted(self, name: DomainName, ev: _Evidence) -> None:
+        """`kas.pi.kz`: a dot inserted into a brand's name leaves its halves in two labels."""
+        last = name.subdomain[name.subdomain.rfind(".") + 1 :]
+        joined = last + name.label
+        token = self.index.label_tokens.get(joined)
+        how = "a dot inserted"
+        if token is None:
+            typo = self.index.fuzzy(joined)
+            if typo is None or not typo.typical or len(typo.edits) > 1:
+                return
+            token, how = typo.token, f"a dot inserted and {typo.edits[0].detail}"
+        if token.word and not self._home(name, token.brand):
+            return
+        detail = f"{last}.{name.label}: {how} into {token.token} ({token.brand.name})"
+        ev.add(Signal("typosquat", TYPO_TYPICAL, detail), token.brand)
+        ev.lookalike = True
 
     def _readings(self, label: str) -> list[str]:
-        """How a label with lookalike characters reads: its UTS #39 skeleton, then the lexicon's digit readings."""
-        readings = [self.confusables.skeleton(label)]
+        """How a label with lookalike characters reads: its UTS #39 skeleton (with `lc` read as `k` and `vv`
+        as `w`), then the lexicon's digit readings."""
+        skeleton = self.confusables.skeleton(label)
+        for shown, meant in _ASCII_SEQUENCES:
+            if shown in skeleton:
+                skeleton = skeleton.replace(shown, meant)
+        readings = [skeleton]
         for choice in (0, -1):
             table = {ord(k): v[choice] for k, v in self.lexicon.lookalikes.items()}
             reading = label.translate(table)
@@ -189,6 +311,7 @@ class DomainHeuristics:
                 token.brand,
             )
             ev.brand_span = (0, len(latin))
+            ev.lookalike = True
             return latin
         matches = self._scan(latin).brands
         if matches:
@@ -202,33 +325,50 @@ class DomainHeuristics:
                 m.token.brand,
             )
             ev.brand_span = (m.start, m.end)
+            ev.lookalike = True
             return latin
         if latin.isascii():
             typo = self._best_typo(latin)
             if typo is not None:
-                self._typo(latin, typo, ev, shown=ulabel)
+                self._typo(latin, typo, ev, shown=ulabel, name=name)
         return latin
 
     def _exact(self, name: DomainName, label: str, ev: _Evidence) -> bool:
-        token = self.index.label_tokens.get(label) or self.index.label_tokens.get(label.replace("-", ""))
+        tokens = self.index.label_tokens
+        token = tokens.get(label)
+        plain = label
+        if token is None and "-" in label:
+            plain = label.replace("-", "")
+            token = tokens.get(plain)
         if token is None:
             return False
         where = f"as a tenant of the shared platform {name.suffix}" if name.private_suffix else f"under .{name.suffix}"
-        official = ", ".join(token.brand.domains) or "no official domain"
+        official = ", ".join((*token.brand.domains, *token.brand.suffixes)) or "no official domain"
+        ev.lookalike = True
+        ev.brand_span = (0, len(label))
+        if plain != label:
+            detail = f"{label}: a hyphen inserted into {token.token} ({token.brand.name}, {official}), {where}"
+            ev.add(Signal("typosquat", TYPO_TYPICAL, detail), token.brand)
+            return True
+        top = name.suffix[name.suffix.rfind(".") + 1 :]
+        # an everyday word under another country's suffix is most likely that country's word
+        weight = TLD_SWAP if not token.word else TLD_SWAP_WORD if len(top) == 2 else TLD_SWAP_GENERIC_WORD
+        word = ", an everyday word too" if token.word else ""
         ev.add(
-            Signal("tld_swap", TLD_SWAP, f"{label} is {token.brand.name}'s name ({official}) {where}"),
+            Signal("tld_swap", weight, f"{label} is {token.brand.name}'s name ({official}{word}) {where}"),
             token.brand,
         )
-        ev.brand_span = (0, len(label))
         return True
 
     def _token(self, label: str, match: TokenMatch, ev: _Evidence) -> None:
         token = match.token
         # A short token is weaker evidence unless it stands alone as a part of the label (`egov-pay`).
         whole_part = _edge(label, match.start - 1) and _edge(label, match.end)
-        weight = BRAND_TOKEN if len(token.token) > SHORT_SEARCH_TOKEN or whole_part else SHORT_BRAND_TOKEN
+        strong = not token.word and len(token.token) > MIN_SEARCH_TOKEN
+        weight = BRAND_TOKEN if strong and (len(token.token) > SHORT_SEARCH_TOKEN or whole_part) else SHORT_BRAND_TOKEN
+        word = ", an everyday word too" if token.word else ""
         ev.add(
-            Signal("combosquat", weight, f"brand token '{token.token}' ({token.brand.name}) in {label}"),
+            Signal("combosquat", weight, f"brand token '{token.token}' ({token.brand.name}{word}) in {label}"),
             token.brand,
         )
         ev.brand_span = (match.start, match.end)
@@ -237,8 +377,9 @@ class DomainHeuristics:
         """A label whose skeleton is, or contains, a brand token: `paypa1`, `paypa1-login`."""
         if len(shown) == len(skeleton):
             imitations = list(dict.fromkeys((a, b) for a, b in zip(shown, skeleton, strict=True) if a != b))
-        else:  # a sequence stood for one letter (`rn` for `m`)
+        else:  # a sequence stood for one letter (`rn` for `m`, `lc` for `k`)
             imitations = self.confusables.imitations(shown)
+            imitations += [(seq, letter) for seq, letter in _ASCII_SEQUENCES if seq in shown and seq != "rn"]
         how = ", ".join(f"{describe(ch)} for '{target}'" for ch, target in imitations) or "lookalike characters"
         token = self.index.label_tokens.get(skeleton)
         exact_weight, inside_weight = (
@@ -250,6 +391,7 @@ class DomainHeuristics:
                 token.brand,
             )
             ev.brand_span = (0, len(skeleton))
+            ev.lookalike = True
             return True
         matches = self._scan(skeleton).brands
         if not matches:
@@ -264,6 +406,7 @@ class DomainHeuristics:
             m.token.brand,
         )
         ev.brand_span = (m.start, m.end)
+        ev.lookalike = True
         return True
 
     def _best_typo(self, text: str) -> FuzzyMatch | None:
@@ -286,15 +429,26 @@ class DomainHeuristics:
                 best = match
         return best
 
-    def _typo(self, text: str, typo: FuzzyMatch, ev: _Evidence, shown: str | None = None) -> None:
-        weight = TYPO_TYPICAL if typo.typical else TYPO_OTHER
+    def _typo(
+        self, text: str, typo: FuzzyMatch, ev: _Evidence, shown: str | None = None, name: DomainName | None = None
+    ) -> None:
+        home = name is not None and self._home(name, typo.token.brand)
+        if (typo.token.word or len(typo.candidate) < MIN_VARIANT) and not home:
+            return  # a slip of an everyday word, or a three-letter name, outside the brand's country is a word there
+        token = typo.token.token
         where = "" if typo.candidate == text else f" in {shown or text}"
-        ev.add(
-            Signal(
-                "typosquat", weight, f"{typo.candidate}{where}: {describe_edits(list(typo.edits), typo.token.token)}"
-            ),
-            typo.token.brand,
-        )
+        how = describe_edits(list(typo.edits), token)
+        if typo.visual:
+            kind, weight = "homoglyph", ASCII_LOOKALIKE
+            how = f"{', '.join(e.detail for e in typo.edits)}: it reads {token} ({typo.token.brand.name})"
+        elif typo.typical and len(typo.edits) == 1 and len(token) > SHORT_TYPO_TOKEN:
+            kind, weight = "typosquat", TYPO_TYPICAL
+        else:
+            kind, weight = "typosquat", TYPO_OTHER
+        ev.add(Signal(kind, weight, f"{typo.candidate}{where}: {how}"), typo.token.brand)
+        if typo.candidate in self.lexicon.words:
+            ev.add(Signal("dictionary_word", DICTIONARY_WORD, f"{typo.candidate} is an everyday word, not only a typo"))
+        ev.lookalike = True
         start = text.find(typo.candidate)
         ev.brand_span = (start, start + len(typo.candidate)) if start >= 0 else None
 
@@ -351,7 +505,9 @@ class DomainHeuristics:
                     scan.brands.append(TokenMatch(token, start, end))
                 elif word in self.lexicon.lures:
                     scan.lures.append((word, start, end))
-            scan.brands.sort(key=lambda t: (t.start - t.end, t.start))
+            if scan.brands:
+                scan.brands[:] = [m for m in scan.brands if not m.token.strict or _standalone(text, m, scan.lures)]
+                scan.brands.sort(key=lambda t: (t.start - t.end, t.start))
         self._scans[text] = scan
         return scan
 
@@ -415,7 +571,22 @@ class DomainHeuristics:
             ev.add(Signal("lure_words", weight, f"{noun} {words} (no brand)"))
 
     # context ---------------------------------------------------------------------------------------
+    def _brand_context(self, name: DomainName, ev: _Evidence) -> None:
+        """What lifts or holds a brand signal: the brand's own country suffix; a popular site."""
+        brand = ev.brands[0]
+        suffix = name.suffix
+        top = suffix[suffix.rfind(".") + 1 :]
+        strong_lure = any(lure.strength is Strength.STRONG for lure in ev.lures)
+        if (ev.lookalike or strong_lure) and top in self.index.countries.get(brand, ()):
+            official = next(d for d in (*brand.domains, *brand.suffixes) if d.endswith("." + top))
+            ev.add(Signal("country_suffix", COUNTRY_SUFFIX, f"under .{top}, where {brand.name} is ({official})"))
+        if name.registered in self.lexicon.popular_domains:
+            detail = f"{name.registered} is a long-established, widely used site: the match may be a coincidence"
+            ev.add(Signal(POPULAR, 0, detail))
+
     def _context(self, name: DomainName, ev: _Evidence) -> None:
+        if ev.brands:
+            self._brand_context(name, ev)
         suffix = name.suffix
         platforms = self.lexicon.platforms
         # A platform is a private suffix (tenant hosts) or, for shorteners and the like, a registered domain.

@@ -49,6 +49,10 @@ class Lexicon:
     lookalikes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # ISO regions whose numbers are typical of wangiri (one-ring call-back) campaigns.
     wangiri_regions: frozenset[str] = frozenset()
+    # Dictionary words (ASCII): a typo that is a word, or an official label that is one, weighs less.
+    words: frozenset[str] = frozenset()
+    # Long-established, widely used registrable domains: a lookalike match on one never blocks by itself.
+    popular_domains: frozenset[str] = frozenset()
 
     def platform_of(self, registered: str, suffix: str) -> tuple[PlatformKind, str] | None:
         """The shared platform a name sits on: its suffix (tenant hosts) or its registered domain."""
@@ -134,9 +138,23 @@ def _lures(data: Mapping[str, Any], translit: Mapping[str, str], source: str) ->
     return lures
 
 
-def parse_lexicon(data: Mapping[str, Any], source: str = "lexicon") -> Lexicon:
-    """Validate a lexicon document (the parsed `config/lexicon.toml`)."""
-    unknown = set(data) - {"lure", "suffixes", "platforms", "transliteration", "lookalikes", "phones"}
+def parse_word_list(text: str) -> frozenset[str]:
+    """One entry a line, lower-cased; blank lines and `#` comments skipped."""
+    return frozenset(
+        entry for line in text.splitlines() if (entry := line.split("#", 1)[0].strip().lower().removesuffix("."))
+    )
+
+
+def parse_lexicon(
+    data: Mapping[str, Any],
+    source: str = "lexicon",
+    *,
+    words: frozenset[str] = frozenset(),
+    popular_domains: frozenset[str] = frozenset(),
+) -> Lexicon:
+    """Validate a lexicon document (the parsed `config/lexicon.toml`). Its `[files]` table names the word
+    and popularity lists, which the adapter reads and passes in as `words` and `popular_domains`."""
+    unknown = set(data) - {"lure", "suffixes", "platforms", "transliteration", "lookalikes", "phones", "files"}
     if unknown:
         raise ConfigError(f"{source} has unknown sections: {', '.join(sorted(unknown))}")
     translit = _transliteration(data, source)
@@ -162,4 +180,6 @@ def parse_lexicon(data: Mapping[str, Any], source: str = "lexicon") -> Lexicon:
         transliteration=translit,
         lookalikes=_lookalikes(data, source),
         wangiri_regions=frozenset(r.upper() for r in regions),
+        words=words,
+        popular_domains=popular_domains,
     )

@@ -18,6 +18,7 @@ import phonenumbers
 from antifraud.domain.errors import InvalidIndicator
 from antifraud.domain.model import IndicatorKey, IndicatorType
 from antifraud.domain.urls import HostKind, InvalidUrl, parse_reported_url
+from antifraud.domain.wallets import Wallet, normalize_wallet
 
 MAX_NAME_LENGTH = 253
 MAX_LABEL_LENGTH = 63
@@ -297,6 +298,7 @@ class NormalizedIndicator:
     url: str | None = None  # a reported URL, kept as evidence
     name: DomainName | None = None  # the full name as given: its subdomains are evidence too
     phone: PhoneNumber | None = None
+    wallet: Wallet | None = None
 
 
 def normalize_indicator(kind: IndicatorType, text: str, suffixes: SuffixList) -> NormalizedIndicator:
@@ -308,6 +310,9 @@ def normalize_indicator(kind: IndicatorType, text: str, suffixes: SuffixList) ->
     if kind is IndicatorType.PHONE:
         phone = normalize_phone(text)
         return NormalizedIndicator(IndicatorKey(IndicatorType.PHONE, phone.e164), phone.e164, phone=phone)
+    if kind is IndicatorType.WALLET:
+        wallet = normalize_wallet(text)
+        return NormalizedIndicator(IndicatorKey(IndicatorType.WALLET, wallet.value), wallet.display, wallet=wallet)
     url: str | None = None
     if kind is IndicatorType.URL:
         normalized_url = normalize_url(text, suffixes)

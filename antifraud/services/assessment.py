@@ -63,6 +63,8 @@ class Assessor:
             return Assessment(0, Verdict.ALLOW, (Signal("allowlisted", 0, "allowlisted by an analyst"),))
         if norm.phone is not None:
             return self.detector.assess_phone(norm.phone, extra)
+        if norm.wallet is not None:
+            return self.detector.assess_wallet(norm.wallet, extra)
         name = norm.name if norm.name is not None else normalize_domain(norm.key.value, self.suffixes)
         return self.detector.assess_domain(name, extra)
 

@@ -224,3 +224,27 @@ async def test_a_second_node_writes_byte_identical_files_for_each_version(node, 
         Snapshot(node.served.version, generated, tuple(entries)), {"domains.txt": FORMATS["domains.txt"]}
     )
     assert expected["domains.txt"] == (node.lists / "domains.txt").read_bytes()
+
+
+async def test_wallets_are_reported_checked_and_published(node):
+    center = node.center
+    op = await center.store.ensure_operator("AFM")
+    from antifraud.services.intake import ReportAccepted, ReportInput  # noqa: PLC0415
+
+    (bad,) = await center.intake.submit(
+        op, [ReportInput(IndicatorType.WALLET, "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u", Category.MONEY_LAUNDERING)]
+    )
+    assert not isinstance(bad, ReportAccepted)
+    assert "checksum" in bad.message.lower()
+    eth = "0x52908400098527886E0F7030069857D2E4169EE7"  # EIP-55 checksummed
+    (ok,) = await center.intake.submit(op, [ReportInput(IndicatorType.WALLET, eth, Category.MONEY_LAUNDERING)])
+    assert isinstance(ok, ReportAccepted)
+    assert ok.key.value == eth.lower()
+    await center.decisions.decide(
+        "analyst:a", IndicatorType.WALLET, eth, Action.BLOCK, "laundering", Category.MONEY_LAUNDERING
+    )
+    answer = await center.checks.check(IndicatorType.WALLET, eth.lower())
+    assert answer.listed
+    await node.publish()
+    assert f"{eth.lower()},money_laundering,100," in node.text("wallets.csv")
+    assert json.loads(node.text("wallets.json"))["entries"][0]["address"] == eth.lower()

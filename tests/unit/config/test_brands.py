@@ -29,7 +29,7 @@ def brands(suffixes) -> tuple[Brand, ...]:
 
 def test_the_file_parses_and_protects_at_least_twenty_brands(brands):
     assert len(brands) >= 20
-    assert all(b.domains for b in brands), [b.name for b in brands if not b.domains]
+    assert all(b.domains or b.suffixes for b in brands), [b.name for b in brands if not b.domains]
 
 
 def test_the_sectors_the_issue_names_are_covered(brands):
@@ -109,3 +109,40 @@ def test_no_keyword_points_at_another_brands_official_name(brands):
                 label = domain.split(".", 1)[0].replace("-", "")
                 clashes = [k for k in brand.keywords if k in label]
                 assert clashes == [], f"{brand.name} keywords {clashes} occur in {other.name}'s {domain}"
+
+
+# --- protected suffixes (issue 12) ---------------------------------------------------------------------------
+def test_a_closed_zone_is_protected_under_suffixes(suffixes):
+    (brand,) = parse_brands({"brand": [{"name": "State bodies", "suffixes": ["GOV.KZ."]}]}, suffixes)
+    assert brand.suffixes == ("gov.kz",)
+    assert brand.domains == ()
+
+
+@pytest.mark.parametrize(
+    ("suffix", "says"),
+    [
+        ("kz", "top-level domain"),
+        ("github.io", "shared hosting platform"),
+        ("kaspi.kz", "not a public suffix"),
+        ("", "not a public suffix"),
+        ("nonsense.invalid-tld", "not a public suffix"),
+    ],
+)
+def test_a_suffix_anyone_can_register_under_is_refused(suffixes, suffix, says):
+    with pytest.raises(ConfigError, match=says):
+        parse_brands({"brand": [{"name": "X", "suffixes": [suffix]}]}, suffixes)
+
+
+def test_a_public_suffix_under_domains_points_to_suffixes(suffixes):
+    with pytest.raises(ConfigError, match="goes under 'suffixes'"):
+        parse_brands({"brand": [{"name": "Government", "domains": ["gov.kz"]}]}, suffixes)
+
+
+def test_the_old_format_still_parses_and_constructs(suffixes):
+    data = {"brand": [{"name": "Kaspi Bank", "domains": ["kaspi.kz"], "keywords": ["kaspi"], "phones": ["9999"]}]}
+    (brand,) = parse_brands(data, suffixes)
+    assert brand == Brand("Kaspi Bank", ("kaspi.kz",), ("kaspi",), ("9999",))
+
+
+def test_the_shipped_file_protects_gov_kz_and_edu_kz(brands):
+    assert {"gov.kz", "edu.kz"} <= {s for b in brands for s in b.suffixes}

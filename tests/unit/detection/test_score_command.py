@@ -79,3 +79,45 @@ def test_format_line_escapes_what_json_needs():
 def test_an_unknown_kind_is_refused(detector, suffixes):
     with pytest.raises(ValueError, match="kind must be"):
         run_score([], io.StringIO(), detector, suffixes, "url")  # type: ignore[arg-type]
+
+
+def test_types_are_guessed_per_line_as_check_does(detector, suffixes):
+    code, rows = score(
+        ["kaspi-bonus.kz", "+77272585965", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "https://egov-pay.kz/x"],
+        detector,
+        suffixes,
+        kind=None,
+    )
+    assert code == EXIT_OK
+    assert [r["normalized"] for r in rows] == [
+        "kaspi-bonus.kz",
+        "+77272585965",
+        "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+        "egov-pay.kz",
+    ]
+    assert rows[1]["verdict"] == "allow"
+    assert rows[2]["signals"][0]["name"] == "wallet"
+    assert "checksum verified" in rows[2]["signals"][0]["detail"]
+
+
+def test_wallets_with_a_broken_checksum_get_an_error_naming_the_chain(detector, suffixes):
+    code, rows = score(
+        ["TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"],
+        detector,
+        suffixes,
+        "wallet",
+    )
+    assert code == EXIT_SOME_INVALID
+    assert "TRON" in rows[0]["error"]
+    assert "checksum" in rows[0]["error"]
+    assert rows[1]["normalized"] == "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+    assert list(rows[1]) == KEYS
+
+
+def test_a_wallet_is_assessed_by_its_evidence(detector):
+    from antifraud.domain.wallets import normalize_wallet  # noqa: PLC0415
+
+    wallet = normalize_wallet("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t")
+    assert detector.assess_wallet(wallet).verdict is Verdict.NONE
+    seen = Signal("found_on_listed_site", 45, "shown on kaspi-bonus.kz (listed)")
+    assert detector.assess_wallet(wallet, [seen]).verdict is Verdict.REVIEW
