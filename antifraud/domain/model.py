@@ -111,6 +111,7 @@ class ListEntry:
     listed_at: datetime
     expires_at: datetime | None = None
     display: str | None = None  # Unicode form of an IDN, for people
+    origin: DecisionOrigin = DecisionOrigin.AUTO
 
 
 @dataclass(frozen=True, slots=True)
