@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import dns.exception
 import dns.message
@@ -214,7 +214,7 @@ class ServerThread:
     def port(self) -> int:
         return int(self.server.addresses[0][1])
 
-    def __enter__(self) -> ServerThread:
+    def __enter__(self) -> Self:
         self._thread.start()
         self.call(self.server.start())
         return self

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Self
 
 import dns.rcode
 import pytest
@@ -111,7 +112,7 @@ class RpzOverHttp:
         await site.start()
         self.port = self.runner.addresses[0][1]
 
-    def __enter__(self) -> RpzOverHttp:
+    def __enter__(self) -> Self:
         self.thread.start()
         asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
         return self
