@@ -58,6 +58,8 @@ class ZoneServer:
         self._connections: set[asyncio.Task[None]] = set()
         self._notifies: dict[tuple[str, tuple[str, int]], asyncio.Task[bool]] = {}
         self.addresses: list[tuple[str, int]] = []
+        self.tcp_idle_timeout = TCP_IDLE_TIMEOUT
+        self.tcp_read_timeout = TCP_READ_TIMEOUT
 
     # lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -206,11 +208,11 @@ class ZoneServer:
     async def _tcp_session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, client: str) -> None:
         while True:
             try:
-                prefix = await asyncio.wait_for(reader.readexactly(2), TCP_IDLE_TIMEOUT)
+                prefix = await asyncio.wait_for(reader.readexactly(2), self.tcp_idle_timeout)
             except asyncio.IncompleteReadError:
                 return  # the client closed between messages: normal end
             (length,) = struct.unpack("!H", prefix)
-            wire = await asyncio.wait_for(reader.readexactly(length), TCP_READ_TIMEOUT)
+            wire = await asyncio.wait_for(reader.readexactly(length), self.tcp_read_timeout)
             for count, message in enumerate(self.handler.handle(wire, client, Transport.TCP), start=1):
                 writer.write(struct.pack("!H", len(message)) + message)
                 if writer.transport.get_write_buffer_size() > WRITE_HIGH_WATER:
