@@ -141,6 +141,7 @@ class Settings:
     dns_lexicon_file: Path = DEFAULT_CONFIG_DIR / "dns_lexicon.toml"
     feeds: tuple[Mapping[str, Any], ...] = ()  # [[feed]] tables, validated by antifraud.feeds
     dns_server: DnsServerSettings = field(default_factory=DnsServerSettings)
+    signing_key: Path | None = None  # Ed25519 private key (PEM) that signs published lists; a path, never the key
 
     @property
     def is_postgres(self) -> bool:
@@ -290,6 +291,8 @@ def load_settings(  # noqa: C901 - one step per source of settings, in order of 
         nets = _parse_networks(env["ANTIFRAUD_CRAWL_ALLOW_NETWORKS"], "ANTIFRAUD_CRAWL_ALLOW_NETWORKS")
         settings = replace(settings, crawl_allow_networks=nets)
     settings = replace(settings, dns_server=_dns_server(data.get("dns_server", {}), env, rel))
+    if signing_key := env.get("ANTIFRAUD_SIGNING_KEY") or paths.get("signing_key"):
+        settings = replace(settings, signing_key=rel(str(signing_key)))
     _validate(settings)
     return settings
 

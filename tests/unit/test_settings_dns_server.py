@@ -113,3 +113,10 @@ def test_a_key_file_without_keys_is_refused(tmp_path):
     keyfile.write_text("secret = nothing here\n")
     with pytest.raises(ConfigError, match="BIND's syntax"):
         load(tmp_path, f"[dns_server]\ntsig_key_file = '{keyfile}'\n")
+
+
+def test_the_signing_key_path_comes_from_paths_or_the_environment(tmp_path):
+    assert load(tmp_path, "").signing_key is None
+    assert load(tmp_path, "[paths]\nsigning_key = '/etc/antifraud/signing.pem'\n").signing_key is not None
+    env = {"ANTIFRAUD_SIGNING_KEY": str(tmp_path / "k.pem")}
+    assert load(tmp_path, "", env).signing_key == tmp_path / "k.pem"
