@@ -105,11 +105,25 @@ def _kz(workdir: Path) -> Path:
 
 
 # BIND ----------------------------------------------------------------------------------------------
-def bind_config(workdir: Path, port: int, primary_port: int, *, key: tuple[str, str] | None = None) -> str:
-    """named as a secondary of our zone (`key`: a TSIG key name and base64 secret to transfer with)."""
+BIND_RESPONSE_POLICY = f'response-policy {{ zone "{ZONE}" min-update-interval 0; }} qname-wait-recurse no;'
+
+
+def bind_rpz(primary: str, primary_port: int, zonefile: str, key: tuple[str, str] | None = None) -> str:
+    """The secondary zone (and its TSIG key) as docs/zone-transfer.md shows it."""
     key_clause = f'key "{key[0]}" {{ algorithm hmac-sha256; secret "{key[1]}"; }};\n' if key else ""
     key_ref = f' key "{key[0]}"' if key else ""
-    return f"""{key_clause}options {{
+    return f"""{key_clause}zone "{ZONE}" {{
+    type secondary;
+    primaries port {primary_port} {{ {primary}{key_ref}; }};
+    file "{zonefile}";
+    allow-query {{ localhost; }};
+}};
+"""
+
+
+def bind_config(workdir: Path, port: int, primary_port: int, *, key: tuple[str, str] | None = None) -> str:
+    """named as a secondary of our zone (`key`: a TSIG key name and base64 secret to transfer with)."""
+    return f"""options {{
     directory "{workdir}";
     pid-file "{workdir}/named.pid";
     session-keyfile "{workdir}/session.key";
@@ -119,16 +133,10 @@ def bind_config(workdir: Path, port: int, primary_port: int, *, key: tuple[str, 
     allow-query {{ 127.0.0.1; }};
     dnssec-validation no;
     notify no;
-    response-policy {{ zone "{ZONE}" min-update-interval 0; }} qname-wait-recurse no;
+    {BIND_RESPONSE_POLICY}
 }};
 controls {{ }};
-zone "{ZONE}" {{
-    type secondary;
-    primaries port {primary_port} {{ 127.0.0.1{key_ref}; }};
-    file "{workdir}/rpz.db";
-    allow-query {{ localhost; }};
-}};
-zone "kz." {{
+{bind_rpz("127.0.0.1", primary_port, f"{workdir}/rpz.db", key)}zone "kz." {{
     type primary;
     file "{_kz(workdir)}";
 }};
@@ -160,14 +168,23 @@ def start_unbound(workdir: Path, port: int, rpz: str) -> contextlib.AbstractCont
     return running("unbound", [unbound, "-d", "-c", str(conf)], port, workdir)
 
 
-def unbound_primary(primary_port: int) -> str:
-    return f"primary: 127.0.0.1@{primary_port}"
+def unbound_primary(primary_port: int, primary: str = "127.0.0.1") -> str:
+    return f"primary: {primary}@{primary_port}"
+
+
+def unbound_rpz(source: str, zonefile: str) -> str:
+    """The rpz: clause as docs/zone-transfer.md shows it; `source` is `primary: ...` or `url: ...` lines."""
+    return (
+        f'rpz:\n  name: "{ZONE}"\n'
+        + "".join(f"  {line}\n" for line in (*source.splitlines(), f'zonefile: "{zonefile}"'))
+        + "  rpz-log: yes\n"
+    )
 
 
 # PowerDNS Recursor ---------------------------------------------------------------------------------
-def pdns_lua(primary_port: int, refresh: int | None = None) -> str:
+def pdns_lua(primary_port: int, refresh: int | None = None, primary: str = "127.0.0.1") -> str:
     options = f", {{refresh={refresh}}}" if refresh is not None else ""
-    return f'rpzPrimary("127.0.0.1:{primary_port}", "{ZONE}"{options})\n'
+    return f'rpzPrimary("{primary}:{primary_port}", "{ZONE}"{options})\n'
 
 
 def pdns_config(workdir: Path, port: int) -> str:

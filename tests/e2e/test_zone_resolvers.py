@@ -132,11 +132,8 @@ def test_unbound_url_mode_refetches_when_notified(tmp_path):
         zones=(ZoneSpec(ZONE),), timers=SoaTimers(refresh=DAY, retry=DAY), notify=(("127.0.0.1", unbound_port),)
     )
     with RpzOverHttp(source) as http, ServerThread(ZoneServer(config, source)) as zone:
-        rpz = (
-            f"url: http://127.0.0.1:{http.port}/domains.rpz\n"
-            f'zonefile: "{tmp_path}/unbound/rpz.zone"\n'
-            "allow-notify: 127.0.0.1"
-        )
+        url = f"url: http://127.0.0.1:{http.port}/domains.rpz"
+        rpz = f'{url}\nallow-notify: 127.0.0.1\nzonefile: "{tmp_path}/unbound/rpz.zone"'
         with start_unbound(tmp_path / "unbound", unbound_port, rpz) as unbound:
             wait_for(blocked(unbound.port, "kaspi-bonus.kz"), 15, "Unbound to fetch and enforce the zone")
             assert rcode(unbound.port, "egov-pay.kz") == dns.rcode.NOERROR
