@@ -117,10 +117,12 @@ def soa_ready(port: int) -> bool:
 
 
 def axfr_until_enforced(
-    workdir: Path, primary_port: int, probe: str, notify_port: int | None = None
+    workdir: Path, primary_port: int, probe: str, notify_port: int | None = None, *, zonefile: bool = True
 ) -> Iterator[float]:
     port = notify_port or free_port()
-    rpz = f'{unbound_primary(primary_port)}\nzonefile: "{workdir}/rpz.zone"'
+    rpz = unbound_primary(primary_port)
+    if zonefile:
+        rpz += f'\nzonefile: "{workdir}/rpz.zone"'
     start = time.monotonic()
     with start_unbound(workdir, port, rpz) as unbound:
         wait_for(lambda: rcode(unbound.port, probe, 2) == dns.rcode.NXDOMAIN, 600, f"Unbound to enforce {probe}", 0.2)
