@@ -8,6 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # Debian packages of the real peers the end-to-end tests start: binary=package
 PEERS := unbound=unbound unbound-checkconf=unbound named-checkzone=bind9-utils named-checkconf=bind9-utils \
+	named=bind9 pdns_recursor=pdns-recursor \
 	prometheus=prometheus promtool=prometheus dnsmasq=dnsmasq-base openssl=openssl
 
 .PHONY: run test lint unit e2e peers venv eval bench clean

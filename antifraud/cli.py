@@ -40,6 +40,16 @@ def _parser() -> argparse.ArgumentParser:
     kr = keys.add_parser("revoke", help="revoke a key by its id")
     kr.add_argument("key_id")
 
+    ve = sub.add_parser("verify", help="check a downloaded list against its detached signature (NAME.sig)")
+    ve.add_argument("file", type=Path)
+    ve.add_argument("--signature", type=Path, help="the signature file (default: FILE.sig)")
+    ve.add_argument("--public-key", type=Path, action="append", default=[], help="a trusted public key (PEM); repeat")
+    sk = sub.add_parser("signing-key", help="the center's list-signing keys").add_subparsers(
+        dest="signing_command", required=True
+    )
+    skc = sk.add_parser("create", help="write a new Ed25519 key pair; prints its key id")
+    skc.add_argument("--out", type=Path, required=True, help="directory for the private and public PEM files")
+
     sc = sub.add_parser("score", help="offline assessment, one JSON object per input line")
     sc.add_argument("file", nargs="?", default="-", help="input file, or - for stdin")
     sc.add_argument("--brands", type=Path, help="brands file to score against (default: the configured one)")
@@ -205,6 +215,23 @@ async def _publish(center: Any, settings: Settings, args: argparse.Namespace) ->
         await renderer.close()
 
 
+def _signing(args: argparse.Namespace) -> int:
+    from blocklists import signing  # noqa: PLC0415 - only these verbs need cryptography
+
+    if args.command == "verify":
+        try:
+            kid = signing.verify_file(args.file, args.signature, args.public_key)
+        except (signing.SigningError, signing.BadSignature) as exc:
+            sys.stderr.write(f"antifraud verify: {args.file}: NOT VERIFIED: {exc.message}\n")
+            return 1
+        sys.stderr.write(f"{args.file}: good signature by key {kid}\n")
+        return 0
+    private, public, kid = signing.create_key_pair(args.out)
+    print(kid)
+    sys.stderr.write(f"private key {private} (keep it secret, mode 0600); public key {public}\n")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -225,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_keys(args, settings))
         if args.command == "score":
             return _score(args, settings)
+        if args.command in {"verify", "signing-key"}:
+            return _signing(args)
         return asyncio.run(_with_center(settings, args))
     except ConfigError as exc:
         sys.stderr.write(f"antifraud: configuration error: {exc.message}\n")
