@@ -44,7 +44,10 @@ from antifraud.storage.jobs_sqlite import SqliteJobQueue
 from antifraud.storage.sqlite import SqliteStore
 from blocklists.formats import RpzOptions
 from blocklists.renderer_process import AsyncRenderer, LocalRenderer, ProcessRenderer
+from blocklists.zone.from_settings import server_config
+from blocklists.zone.server import ZoneServer
 from workers.publication import Materializer, Planner, PublicationService
+from workers.publication.zone_source import PublishedZone
 
 log = logging.getLogger("antifraud")
 
@@ -194,9 +197,12 @@ def job_queue_opener(center: Center) -> Callable[[RetryPolicy], Awaitable[Sqlite
 
 def build_renderer(settings: Settings, *, in_process: bool = False) -> AsyncRenderer:
     rpz = RpzOptions(ttl=settings.publication.rpz_ttl)
+    key = settings.signing_key
+    if key is not None and not key.is_file():
+        raise ConfigError(f"the signing key {key} does not exist: create one with `antifraud signing-key create`")
     if in_process:
-        return LocalRenderer(settings.blocklist_dir, rpz, fsync=settings.publication.fsync)
-    return ProcessRenderer(settings.blocklist_dir, rpz, fsync=settings.publication.fsync)
+        return LocalRenderer(settings.blocklist_dir, rpz, fsync=settings.publication.fsync, signing_key=key)
+    return ProcessRenderer(settings.blocklist_dir, rpz, fsync=settings.publication.fsync, signing_key=key)
 
 
 @dataclass(slots=True)
@@ -270,6 +276,7 @@ async def serve(settings: Settings, *, ready: Callable[[str], None] | None = Non
         publishing = wire_publication(center, renderer)
         await publishing.materializer.start()  # the last version on disk is served at once
         center.read_model.published_version = max(center.read_model.published_version, publishing.materializer.version)
+        zone = await start_zone_server(settings, publishing, center.store)
         app = create_app(api_services(center, publishing))
         # shutdown_timeout: in-flight requests get 5 s on SIGTERM; a supervisor's kill usually follows at 10-30 s
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
@@ -308,7 +315,27 @@ async def serve(settings: Settings, *, ready: Callable[[str], None] | None = Non
             await asyncio.gather(*tasks, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await publishing.planner.step_down()
+            if zone is not None:
+                await zone.stop()
             await renderer.close()
+
+
+async def start_zone_server(settings: Settings, publishing: Publishing, store: Store) -> ZoneServer | None:
+    """The authoritative RPZ server (ANTIFRAUD_DNS_LISTEN): NOTIFY and IXFR on every new version."""
+    listen = settings.dns_server.listen
+    if listen is None:
+        return None
+    zone = ZoneServer(server_config(settings.dns_server), PublishedZone(publishing.materializer, store), listen)
+    await zone.start()
+    pending: set[asyncio.Task[None]] = set()
+
+    def on_version(_manifest: object) -> None:
+        task = asyncio.create_task(zone.new_version(), name="zone-new-version")
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    publishing.materializer.on_version(on_version)
+    return zone
 
 
 def _bound_port(runner: web.AppRunner, configured: int) -> int:

@@ -32,6 +32,7 @@ from blocklists.errors import StalePublication
 from blocklists.formats import ListFormat
 from blocklists.patching import FormatFile, WrittenFile
 from blocklists.rows import Row, check_value, check_version, display_form
+from blocklists.signing import load_private_key, sign
 
 INDEX_NAME = "index.json"
 SUMS_NAME = "SHA256SUMS"
@@ -149,11 +150,19 @@ class _List:
 
 class Renderer:
     def __init__(
-        self, directory: Path, formats: Mapping[str, ListFormat], *, fsync: bool = True, bucket_rows: int = TARGET
+        self,
+        directory: Path,
+        formats: Mapping[str, ListFormat],
+        *,
+        fsync: bool = True,
+        bucket_rows: int = TARGET,
+        signing_key: Path | None = None,
     ) -> None:
         self.directory = directory
         self.fsync = fsync
         self.bucket_rows = bucket_rows
+        # loaded here, in the renderer's process: the key never crosses the pipe nor reaches a log
+        self._signer = load_private_key(signing_key) if signing_key is not None else None
         self.version: int | None = None
         self._lists = {
             kind: _List(
@@ -242,8 +251,11 @@ class Renderer:
                     if path.is_file():
                         _fsync_file(path)
             (work / INDEX_NAME).write_text(json.dumps(index, indent=2) + "\n")
+            signatures = self._sign(work, [*files, SUMS_NAME, INDEX_NAME])
             if self.fsync:
                 _fsync_file(work / INDEX_NAME)
+                for name in signatures:
+                    _fsync_file(work / name)
             if final.exists():  # the same version written again (a retry after a crash): replace it
                 shutil.rmtree(final)
             work.rename(final)
@@ -256,11 +268,22 @@ class Renderer:
                 f.path = final / f.fmt.name
             lst.rows_file.path = final / ROWS / lst.kind.value
         files = {name: WrittenFile(name, final / name, w.sha256, w.size, w.entries) for name, w in files.items()}
-        self._link_top_level(final, [*files, SUMS_NAME, INDEX_NAME])
+        # signatures before what they sign: a consumer that sees a new list finds its signature there
+        self._link_top_level(final, [*signatures, *files, SUMS_NAME, INDEX_NAME])
         self.version = version
         self._prune(version)
         counts = {kind: lst.buckets.count for kind, lst in self._lists.items()}
         return Manifest(version, generated_at, final, files, counts, index)
+
+    def _sign(self, work: Path, names: Sequence[str]) -> list[str]:
+        """`<name>.sig` beside every published file and the index (blocklists.signing), when a key is set."""
+        if self._signer is None:
+            return []
+        written = []
+        for name in names:
+            (work / f"{name}.sig").write_bytes(sign((work / name).read_bytes(), self._signer).to_bytes())
+            written.append(f"{name}.sig")
+        return written
 
     # the directory ---------------------------------------------------------------------------------
     def _versions_root(self) -> Path:

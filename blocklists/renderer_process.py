@@ -54,8 +54,10 @@ class AsyncRenderer(Protocol):
 class LocalRenderer:
     """The renderer in a worker thread of this process."""
 
-    def __init__(self, directory: Path, rpz: RpzOptions | None = None, *, fsync: bool = True) -> None:
-        self._renderer = Renderer(directory, build_formats(rpz), fsync=fsync)
+    def __init__(
+        self, directory: Path, rpz: RpzOptions | None = None, *, fsync: bool = True, signing_key: Path | None = None
+    ) -> None:
+        self._renderer = Renderer(directory, build_formats(rpz), fsync=fsync, signing_key=signing_key)
         self._lock = asyncio.Lock()
 
     async def _run(self, method: str, *args: Any) -> Any:
@@ -88,8 +90,8 @@ class LocalRenderer:
         return None
 
 
-def _child(conn: Connection, directory: str, rpz: RpzOptions | None, fsync: bool) -> None:
-    renderer = Renderer(Path(directory), build_formats(rpz), fsync=fsync)
+def _child(conn: Connection, directory: str, rpz: RpzOptions | None, fsync: bool, signing_key: Path | None) -> None:
+    renderer = Renderer(Path(directory), build_formats(rpz), fsync=fsync, signing_key=signing_key)
     while True:
         try:
             request = conn.recv()
@@ -107,9 +109,11 @@ def _child(conn: Connection, directory: str, rpz: RpzOptions | None, fsync: bool
 class ProcessRenderer:
     """The renderer in a child process (spawned, so it shares nothing but the pipe)."""
 
-    def __init__(self, directory: Path, rpz: RpzOptions | None = None, *, fsync: bool = True) -> None:
+    def __init__(
+        self, directory: Path, rpz: RpzOptions | None = None, *, fsync: bool = True, signing_key: Path | None = None
+    ) -> None:
         self.directory = directory
-        self._args = (str(directory), rpz, fsync)
+        self._args = (str(directory), rpz, fsync, signing_key)
         self._lock = asyncio.Lock()
         self._conn: Connection | None = None
         self._process: Any = None

@@ -73,9 +73,30 @@ def _digest_headers(sha256_hex: str) -> dict[str, str]:
     return {"Digest": f"sha-256={b64}", "Repr-Digest": f"sha-256=:{b64}:"}
 
 
+SIGNATURE = ".sig"
+INDEX_FILE = "index.json"
+
+
+async def _serve_file_beside(request: web.Request, name: str) -> web.StreamResponse:
+    """index.json and the `.sig` signatures of the served version, from its immutable directory."""
+    served = services_of(request).status.publications.served()
+    if served is None:
+        return error_response(503, "not_published", "no version has been published yet", headers={"Retry-After": "2"})
+    path = served.directory / name
+    if not path.is_file():
+        what = "signature (is a signing key configured?)" if name.endswith(SIGNATURE) else "file"
+        return error_response(404, "not_found", f"version {served.version} has no {what} {name!r}", field="name")
+    media = "text/plain; charset=utf-8" if name.endswith(SIGNATURE) else "application/json"
+    headers = {"ETag": etag_for(served.version), "X-List-Version": str(served.version), "Content-Type": media}
+    return web.Response(body=path.read_bytes(), headers=headers)
+
+
 async def _serve_list(request: web.Request, name: str, record: ApiKeyRecord) -> web.StreamResponse:
     services = services_of(request)
     fmt = FORMATS.get(name)
+    base = name.removesuffix(SIGNATURE)
+    if name == INDEX_FILE or (name.endswith(SIGNATURE) and (base in FORMATS or base in {INDEX_FILE, "SHA256SUMS"})):
+        return await _serve_file_beside(request, name)
     if fmt is None:
         known = ", ".join(sorted(FORMATS))
         return error_response(404, "unknown_list", f"no list named {name!r}; lists: {known}", field="name")

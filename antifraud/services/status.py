@@ -28,6 +28,7 @@ class Served:
     version: int
     generated_at: str
     files: dict[str, ServedFile]
+    directory: Path  # the version's own directory: index.json and signatures beside the lists
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ class PublicationService:
                 manifest.version,
                 manifest.generated_at,
                 {n: ServedFile(n, f.path, f.sha256, f.size, f.entries) for n, f in manifest.files.items()},
+                manifest.directory,
             )
             self._served_version = manifest.version
         return self._served
