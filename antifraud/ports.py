@@ -281,6 +281,29 @@ class PublicationRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class BulkListing:
+    """One analyst decision that lists many indicators of one type at once (a migrated list)."""
+
+    type: IndicatorType
+    entries: Sequence[tuple[str, str]]  # (value, display), values normalized, unique, none protected
+    category: Category
+    actor: str
+    reason: str
+    at: datetime
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class BulkListed:
+    """What a bulk listing did to one indicator."""
+
+    value: str
+    before: ListingState | None  # None: the center had not seen it
+    row_version: int  # after
+    score: int
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewFilter:
     type: IndicatorType | None = None
     category: Category | None = None
@@ -295,6 +318,13 @@ class IndicatorStore(Protocol):
         ...
 
     async def get_indicators(self, keys: Sequence[IndicatorKey]) -> dict[IndicatorKey, IndicatorRecord]: ...
+
+    async def list_many(self, listing: BulkListing) -> list[BulkListed]:
+        """List every entry as one analyst decision, in one transaction: new indicators are created
+        listed, known ones move to listed (their disputes closed, their analyst lock lifted); each gets
+        its audit entry and change-feed entry; the decision counters move. Allowlisted values are left
+        alone (not in the result)."""
+        ...
 
     def projections(self) -> AsyncIterator[list[Projection]]:
         """Every listed, in-review or disputed indicator, in chunks (the read model at start-up)."""

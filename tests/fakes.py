@@ -18,11 +18,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from antifraud.domain.errors import IdempotencyTaken, StoreUnavailable, WriteConflict
-from antifraud.domain.model import Category, DecisionOrigin, IndicatorKey, IndicatorType, ListEntry, ListingState
+from antifraud.domain.model import (
+    LIST_OF_TYPE,
+    Category,
+    DecisionOrigin,
+    IndicatorKey,
+    IndicatorType,
+    ListEntry,
+    ListingState,
+)
 from antifraud.ports import (
     AllowRecord,
     ApiKeyRecord,
     AuditRecord,
+    BulkListed,
+    BulkListing,
     ChangeSet,
     DisputeRecord,
     FeedEntry,
@@ -155,6 +165,50 @@ class FakeStore:
             self.counter_values[k] = self.counter_values.get(k, 0.0) + v
         if deltas:
             self._append("counters", None, {}, self.writer_id)
+
+    async def list_many(self, listing: BulkListing) -> list[BulkListed]:
+        self._fail()
+        done = []
+        newly = 0
+        for value, display in listing.entries:
+            key = IndicatorKey(listing.type, value)
+            if key in self.allow:
+                continue
+            before = self.indicators.get(key)
+            record = before.copy() if before else IndicatorRecord(key, display, listing.at, state_changed_at=listing.at)
+            if before is None or before.state is not ListingState.LISTED:
+                record.listed_at = record.first_report_at = listing.at
+                newly += 1
+            record.state, record.state_changed_at, record.category = ListingState.LISTED, listing.at, listing.category
+            record.expires_at, record.origin = listing.expires_at, DecisionOrigin.ANALYST
+            record.analyst_locked = record.disputed = False
+            if before is None:
+                record.categories = {listing.category.value}
+            record.row_version += 1
+            self.indicators[key] = record
+            self.audit.append(
+                AuditRecord(
+                    listing.at,
+                    listing.actor,
+                    "analyst:block",
+                    key,
+                    before.state.value if before else "candidate",
+                    "listed",
+                    listing.reason,
+                )
+            )
+            self.disputes = [(d, c or listing.at) if d.key == key else (d, c) for d, c in self.disputes]
+            self._append(
+                "indicator", key, {**Projection.of(record).to_json(), "row_version": record.row_version}, self.writer_id
+            )
+            done.append(BulkListed(value, before.state if before else None, record.row_version, record.score))
+        for name, labels, amount in (
+            ("decisions_total", (listing.type.value, "block", "analyst"), len(done)),
+            ("listing_changes_total", (LIST_OF_TYPE[listing.type].value,), newly),
+        ):
+            if amount:
+                self.counter_values[(name, labels)] = self.counter_values.get((name, labels), 0.0) + amount
+        return done
 
     # indicators ----------------------------------------------------------------------------------
     async def get_indicators(self, keys: Sequence[IndicatorKey]) -> dict[IndicatorKey, IndicatorRecord]:

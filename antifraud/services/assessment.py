@@ -13,7 +13,13 @@ from functools import lru_cache
 
 from antifraud.detection import Detector
 from antifraud.domain.model import Assessment, IndicatorKey, IndicatorType, Signal, Verdict
-from antifraud.domain.normalize import NormalizedIndicator, SuffixList, normalize_domain, normalize_indicator
+from antifraud.domain.normalize import (
+    DomainName,
+    NormalizedIndicator,
+    SuffixList,
+    normalize_domain,
+    normalize_indicator,
+)
 from antifraud.domain.policy import Rules
 from antifraud.ports import IndicatorRecord
 from antifraud.services.read_model import ReadModel
@@ -42,19 +48,22 @@ class Assessor:
         """Cached: gateways and resolvers ask about the same values again and again."""
         return self._normalize(kind, value)
 
-    def protected(self, key: IndicatorKey) -> str | None:
-        """Why an indicator may never be listed (allowlisted, or a protected brand's own), or None."""
+    def protected(self, key: IndicatorKey, name: DomainName | None = None) -> str | None:
+        """Why an indicator may never be listed (allowlisted, or a protected brand's own), or None.
+        `name` is the key's domain already normalized, when the caller has it."""
         if self.read_model.allowed(key):
             return "allowlisted"
-        return self.protected_brand(key)
+        return self.protected_brand(key, name)
 
-    def protected_brand(self, key: IndicatorKey) -> str | None:
+    def protected_brand(self, key: IndicatorKey, name: DomainName | None = None) -> str | None:
         """Why an indicator is a protected brand's own (an official domain or number), or None."""
         if key.type is IndicatorType.PHONE:
             brand = self.detector.protected_phone(key.value)
             return f"an official number of {brand.name}" if brand else None
         if key.type is IndicatorType.DOMAIN:
-            brand = self.detector.protected_domain(normalize_domain(key.value, self.suffixes))
+            if name is None or name.ascii != key.value:
+                name = normalize_domain(key.value, self.suffixes)
+            brand = self.detector.protected_domain(name)
             return f"an official domain of {brand.name}" if brand else None
         return None
 

@@ -21,12 +21,13 @@ from antifraud.domain.model import (
     Verdict,
 )
 from antifraud.domain.policy import Transition, dominant_category, on_expiry
-from antifraud.ports import AllowRecord, AuditRecord, ChangeSet, Clock, IndicatorRecord, IndicatorStore
+from antifraud.ports import AllowRecord, AuditRecord, BulkListing, ChangeSet, Clock, IndicatorRecord, IndicatorStore
 from antifraud.services.assessment import Assessor, Policy
 from antifraud.services.listing import apply_transition, new_record
 from antifraud.services.repository import IndicatorRepository
 
 EXPIRY_BATCH = 500
+BULK = 1000  # a decision over at least this many values is one set-based store operation
 LINKED_TYPES = frozenset({IndicatorType.PHONE, IndicatorType.WALLET})
 
 
@@ -153,12 +154,29 @@ class Decisions:
             except InvalidIndicator as exc:
                 refused.append((value, exc.message))
                 continue
-            why = self.assessor.protected(norm.key) if action is Action.BLOCK else None
+            registered = norm.name.registered_name() if norm.name is not None else None
+            why = self.assessor.protected(norm.key, registered) if action is Action.BLOCK else None
             if why is not None:
                 refused.append((value, f"it is {why}"))
                 continue
             chosen.setdefault(norm.key, norm.display)
         now = self.clock.now()
+        if action is Action.BLOCK and len(chosen) >= BULK:
+            chosen_category = category or Category.OTHER
+            listed = await self.repository.list_many(
+                BulkListing(
+                    kind,
+                    [(k.value, display) for k, display in chosen.items()],
+                    chosen_category,
+                    actor,
+                    reason,
+                    now,
+                    self.policy.rules.expires_at(chosen_category, now),
+                )
+            )
+            done = {item.value for item in listed}  # a value allowlisted meanwhile is left out: the allowlist wins
+            refused += [(k.value, "it is allowlisted") for k in chosen if k.value not in done]
+            return BulkOutcome(len(listed), refused)
 
         def step(records: dict[IndicatorKey, IndicatorRecord]) -> tuple[ChangeSet, int]:
             changes = ChangeSet()

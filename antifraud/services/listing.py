@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import lru_cache
 
-from antifraud.domain.model import DecisionOrigin, IndicatorKey, ListingState
+from antifraud.domain.model import Category, DecisionOrigin, IndicatorKey, ListingState
 from antifraud.domain.policy import Transition
 from antifraud.ports import AuditRecord, ChangeSet, IndicatorRecord
 
@@ -57,9 +58,14 @@ def apply_transition(
             from_state=before.value,
             to_state=transition.to_state.value,
             reason=transition.reason,
-            details_json=json.dumps({"score": record.score, "category": record.category}),
+            details_json=_details(record.score, record.category),
         )
     )
+
+
+@lru_cache(maxsize=2048)
+def _details(score: int, category: Category | None) -> str:
+    return json.dumps({"score": score, "category": category})
 
 
 def new_record(key: IndicatorKey, display: str, now: datetime) -> IndicatorRecord:

@@ -23,7 +23,15 @@ from typing import TypeVar
 
 from antifraud.domain.errors import IdempotencyTaken, StoreUnavailable, WriteConflict
 from antifraud.domain.model import Category, DecisionOrigin, IndicatorKey, ListingState
-from antifraud.ports import ChangeSet, FeedEntry, IndicatorRecord, IndicatorStore, Projection
+from antifraud.ports import (
+    BulkListed,
+    BulkListing,
+    ChangeSet,
+    FeedEntry,
+    IndicatorRecord,
+    IndicatorStore,
+    Projection,
+)
 from antifraud.services.read_model import ReadModel
 
 log = logging.getLogger(__name__)
@@ -89,8 +97,9 @@ class IndicatorRepository:
             self._cache.pop(key, None)
 
     # writes --------------------------------------------------------------------------------------
-    async def commit(self, changes: ChangeSet) -> Committed:
-        """Commit atomically; on success update the cache, the read model and the listeners."""
+    async def commit(self, changes: ChangeSet, *, remember: bool = True) -> Committed:
+        """Commit atomically; on success update the cache, the read model and the listeners. `remember`
+        False keeps the committed records out of the cache (a bulk listing would only push others out)."""
         touched = [r.key for r in changes.indicators]
         before = {r.key: r.row_version for r in changes.indicators}
         try:
@@ -103,10 +112,12 @@ class IndicatorRepository:
             known = self.read_model.get(record.key)
             was_listed = known is not None and known.listed
             record.row_version += 1
-            committed = record.copy()
-            self._remember(committed)
-            self.read_model.apply(Projection.of(committed), committed.row_version)
-            listing_changed = listing_changed or was_listed or committed.state is ListingState.LISTED
+            if remember:
+                self._remember(record.copy())
+            else:
+                self._cache.pop(record.key, None)
+            self.read_model.apply(Projection.of(record), record.row_version)
+            listing_changed = listing_changed or was_listed or record.state is ListingState.LISTED
         for allow in changes.allow:
             self.read_model.set_allowed(allow.key, allowed=True)
         for key in changes.allow_removed:
@@ -125,6 +136,7 @@ class IndicatorRepository:
         step: Callable[[dict[IndicatorKey, IndicatorRecord]], tuple[ChangeSet, T]],
         *,
         attempts: int = MAX_ATTEMPTS,
+        remember: bool = True,
     ) -> tuple[T, Committed | None]:
         """Read `keys`, let the pure `step` decide, commit; on a conflict read again and re-run `step`."""
         for attempt in range(attempts):
@@ -133,7 +145,7 @@ class IndicatorRepository:
             if not changes:
                 return result, None
             try:
-                return result, await self.commit(changes)
+                return result, await self.commit(changes, remember=remember)
             except IdempotencyTaken:
                 raise
             except WriteConflict as conflict:
@@ -146,6 +158,31 @@ class IndicatorRepository:
         raise StoreUnavailable(
             f"{len(keys)} indicator(s) changed under this request {attempts} times in a row; retry it"
         )
+
+    async def list_many(self, listing: BulkListing) -> list[BulkListed]:
+        """A bulk listing (antifraud.ports.IndicatorStore.list_many); the read model follows its result."""
+        try:
+            listed = await self.store.list_many(listing)
+        finally:
+            self.invalidate(IndicatorKey(listing.type, value) for value, _ in listing.entries)
+        apply = self.read_model.apply
+        for item in listed:
+            key = IndicatorKey(listing.type, item.value)
+            apply(
+                Projection(key, ListingState.LISTED, listing.category, item.score, False, DecisionOrigin.ANALYST),  # noqa: FBT003
+                item.row_version,
+            )
+        event = Committed(
+            ChangeSet(),
+            frozenset(IndicatorKey(listing.type, i.value) for i in listed if i.before is None),
+            listing_changed=bool(listed),
+        )
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("a commit listener failed")
+        return listed
 
     # other processes -------------------------------------------------------------------------------
     def follow(self, entries: Sequence[FeedEntry]) -> bool:

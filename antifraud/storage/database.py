@@ -23,6 +23,7 @@ import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
@@ -37,11 +38,18 @@ T = TypeVar("T")
 WriteOp = Callable[[aiosqlite.Connection], Awaitable[Any]]
 MAX_BATCH = 256
 BUSY_TIMEOUT_MS = 10_000
+CACHE_KIB = 128 * 1024  # per connection; SQLite allocates it only as pages are used
 
 
 def ts(value: datetime | None) -> str | None:
     """Times are RFC 3339 UTC text with microseconds, so comparing the text compares the times."""
-    return None if value is None else value.astimezone(UTC).isoformat(timespec="microseconds")
+    return None if value is None else _utc_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _utc_text(value: datetime) -> str:
+    # cached: a change set stamps most of its rows with the same few instants
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def dt(value: str | None) -> datetime | None:
@@ -79,6 +87,8 @@ class SqliteDatabase:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes; WAL fsyncs on checkpoint
         await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        await conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")  # index pages of a national list stay in memory
+        await conn.execute("PRAGMA temp_store=MEMORY")  # bulk listings stage their values in a temp table
         await conn.execute("PRAGMA foreign_keys=ON")
         return conn
 

@@ -15,6 +15,7 @@ import aiosqlite
 
 from antifraud.domain.errors import IdempotencyTaken, WriteConflict
 from antifraud.domain.model import (
+    LIST_OF_TYPE,
     Category,
     DecisionOrigin,
     IndicatorKey,
@@ -26,6 +27,8 @@ from antifraud.ports import (
     AllowRecord,
     ApiKeyRecord,
     AuditRecord,
+    BulkListed,
+    BulkListing,
     ChangeSet,
     FeedEntry,
     IdempotencyRecord,
@@ -58,23 +61,27 @@ _STATES = {s.value: s for s in ListingState}
 _CATEGORIES = {c.value: c for c in Category}
 _ORIGINS = {o.value: o for o in DecisionOrigin}
 _TYPES = {t.value: t for t in IndicatorType}
+_LIST = {t.value: LIST_OF_TYPE[t].value for t in IndicatorType}
 
 
 def _reporters_json(reporters: Sequence[tuple[int, datetime]]) -> str:
+    if not reporters:
+        return "[]"
     return json.dumps([[op, ts(at)] for op, at in reporters])
 
 
 def _fields(r: IndicatorRecord) -> tuple[Any, ...]:
     """Every column but the key and the row version, in _UPDATE's order."""
+    # enum members are str: SQLite binds them as text, without the cost of `.value` per column per row
     return (
         r.display,
         ts(r.first_seen),
-        r.state.value,
+        r.state,
         r.score,
         r.verdict,
         r.signals_json,
-        r.category.value if r.category else None,
-        ",".join(sorted(r.categories)),
+        r.category,
+        ",".join(sorted(r.categories)) if len(r.categories) != 1 else next(iter(r.categories)),
         ts(r.state_changed_at),
         ts(r.listed_at),
         ts(r.expires_at),
@@ -84,13 +91,13 @@ def _fields(r: IndicatorRecord) -> tuple[Any, ...]:
         int(r.disputed),
         r.evidence_json,
         _reporters_json(r.reporters),
-        r.origin.value if r.origin else None,
+        r.origin,
     )
 
 
 def _insert_row(r: IndicatorRecord) -> tuple[Any, ...]:
     f = _fields(r)
-    return (r.key.type.value, r.key.value, *f[:16], 1, *f[16:])
+    return (r.key.type, r.key.value, *f[:16], 1, *f[16:])
 
 
 def _record(row: Sequence[Any]) -> IndicatorRecord:
@@ -319,6 +326,98 @@ class SqliteStore:
                     record = _record(row)
                     found[record.key] = record
         return found
+
+    async def list_many(self, listing: BulkListing) -> list[BulkListed]:
+        """Set-based: the values go into a temporary table, and each step is one statement over it."""
+        writer = self.writer_id
+        kind = listing.type.value
+        at = ts(listing.at)
+        params = {
+            "type": kind,
+            "at": at,
+            "exp": ts(listing.expires_at),
+            "cat": listing.category.value,
+            "actor": listing.actor,
+            "reason": listing.reason,
+            "writer": writer,
+            "details": json.dumps({"score": None, "category": listing.category.value}),
+        }
+
+        async def op(conn: aiosqlite.Connection) -> list[BulkListed]:
+            await conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS bulk_listing (value TEXT PRIMARY KEY, display TEXT NOT NULL)"
+            )
+            await conn.execute("DELETE FROM bulk_listing")
+            await conn.executemany("INSERT OR IGNORE INTO bulk_listing VALUES (?, ?)", listing.entries)
+            await conn.execute(
+                "DELETE FROM bulk_listing WHERE value IN (SELECT value FROM allowlist WHERE type = :type)", params
+            )
+            async with conn.execute(
+                "SELECT b.value, i.state FROM bulk_listing b"
+                " LEFT JOIN indicators i ON i.type = :type AND i.value = b.value",
+                params,
+            ) as cur:
+                before = {r[0]: r[1] for r in await cur.fetchall()}
+            await conn.execute(
+                "INSERT INTO audit_log (at, writer, actor, action, type, value, from_state, to_state, reason, details)"
+                " SELECT :at, :writer, :actor, 'analyst:block', :type, b.value, COALESCE(i.state, 'candidate'),"
+                " 'listed', :reason, :details FROM bulk_listing b"
+                " LEFT JOIN indicators i ON i.type = :type AND i.value = b.value",
+                params,
+            )
+            await conn.execute(
+                "UPDATE indicators SET state = 'listed', state_changed_at = :at, category = :cat,"
+                " listed_at = CASE WHEN state = 'listed' THEN listed_at ELSE :at END,"
+                " first_report_at = CASE WHEN state = 'listed' THEN first_report_at ELSE :at END,"
+                " expires_at = :exp, origin = 'analyst', analyst_locked = 0, disputed = 0,"
+                " row_version = row_version + 1"
+                " WHERE type = :type AND value IN (SELECT value FROM bulk_listing)",
+                params,
+            )
+            await conn.execute(
+                f"INSERT INTO indicators ({_COLUMNS}) SELECT :type, b.value, b.display, :at, 'listed', 0, 'none',"
+                " '[]', :cat, :cat, :at, :at, :exp, :at, NULL, 0, 0, '{}', 1, '[]', 'analyst' FROM bulk_listing b"
+                " WHERE NOT EXISTS (SELECT 1 FROM indicators i WHERE i.type = :type AND i.value = b.value)",
+                params,
+            )
+            await conn.execute(
+                "UPDATE disputes SET closed_at = :at WHERE type = :type AND closed_at IS NULL"
+                " AND value IN (SELECT value FROM bulk_listing)",
+                params,
+            )
+            await conn.execute(
+                "INSERT INTO changes (at, writer, topic, type, value, data)"
+                " SELECT :at, :writer, 'indicator', :type, i.value, json_object('state', 'listed', 'category', :cat,"
+                " 'score', i.score, 'disputed', json('false'), 'origin', 'analyst', 'row_version', i.row_version)"
+                " FROM bulk_listing b JOIN indicators i ON i.type = :type AND i.value = b.value",
+                params,
+            )
+            async with conn.execute(
+                "SELECT i.value, i.row_version, i.score FROM bulk_listing b"
+                " JOIN indicators i ON i.type = :type AND i.value = b.value",
+                params,
+            ) as cur:
+                after = list(await cur.fetchall())
+            newly = sum(1 for state in before.values() if state != "listed")
+            counters = [
+                ("decisions_total", json.dumps([kind, "block", "analyst"]), len(after)),
+                ("listing_changes_total", json.dumps([_LIST[kind]]), newly),
+            ]
+            await conn.executemany(
+                "INSERT INTO counters (name, labels, value) VALUES (?, ?, ?)"
+                " ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value",
+                [c for c in counters if c[2]],
+            )
+            await conn.execute(
+                "INSERT INTO changes (at, writer, topic, data) VALUES (?, ?, 'counters', '{}')", (at, writer)
+            )
+            await conn.execute("DELETE FROM bulk_listing")
+            return [
+                BulkListed(r[0], _STATES[before[r[0]]] if before.get(r[0]) else None, int(r[1]), int(r[2]))
+                for r in after
+            ]
+
+        return await self.db.write(op)
 
     async def projections(self) -> AsyncIterator[list[Projection]]:
         async with self.db.reader.execute(

@@ -14,6 +14,7 @@ from antifraud.domain.model import Category, DecisionOrigin, IndicatorKey, Indic
 from antifraud.ports import (
     AllowRecord,
     AuditRecord,
+    BulkListing,
     ChangeSet,
     CounterDelta,
     HitBatch,
@@ -275,3 +276,39 @@ async def test_a_lease_has_one_holder_until_it_expires_or_is_released(store, oth
 async def test_health_is_a_write(store):
     ok, detail = await store.healthy()
     assert ok, detail
+
+
+async def test_a_bulk_listing_lists_new_and_known_indicators_as_one_decision(store, other):
+    known = record(IndicatorKey(IndicatorType.DOMAIN, "known.kz"), ListingState.REVIEW, disputed=True)
+    allowed = IndicatorKey(IndicatorType.DOMAIN, "allowed.kz")
+    await store.apply(ChangeSet(indicators=[known], allow=[AllowRecord(allowed, "owner", "a", T0)]))
+    start = await store.last_seq()
+    listing = BulkListing(
+        IndicatorType.DOMAIN,
+        [("known.kz", "known.kz"), ("new-one.kz", "new-one.kz"), ("allowed.kz", "allowed.kz")],
+        Category.PYRAMID,
+        "analyst:migration",
+        "the previous center's list",
+        T0,
+        T0 + timedelta(days=365),
+    )
+    done = {item.value: item for item in await other.list_many(listing)}
+    assert set(done) == {"known.kz", "new-one.kz"}  # the allowlist wins
+    assert (done["known.kz"].before, done["known.kz"].row_version) == (ListingState.REVIEW, 2)
+    assert (done["new-one.kz"].before, done["new-one.kz"].row_version) == (None, 1)
+    got = await store.get_indicators([known.key, IndicatorKey(IndicatorType.DOMAIN, "new-one.kz")])
+    for rec in got.values():
+        assert (rec.state, rec.category, rec.origin, rec.disputed) == (
+            ListingState.LISTED,
+            Category.PYRAMID,
+            DecisionOrigin.ANALYST,
+            False,
+        )
+        assert rec.expires_at == T0 + timedelta(days=365)
+    assert next(a.actor for a in await store.audit_for(known.key)) == "analyst:migration"
+    feed = [e for e in await store.changes_since(start) if e.topic == "indicator"]
+    assert {e.key.value for e in feed} == {"known.kz", "new-one.kz"}
+    assert all(e.writer == "w2" and e.data["state"] == "listed" for e in feed)
+    counters = {(n, labels): v for n, labels, v in await store.counters()}
+    assert counters[("decisions_total", ("domain", "block", "analyst"))] == 2
+    assert counters[("listing_changes_total", ("domains",))] == 2

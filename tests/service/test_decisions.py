@@ -112,3 +112,19 @@ async def test_a_decision_closes_the_dispute(center, store, clock):
     assert not store.indicators[key("shop-kz.kz")].disputed
     assert store.disputes[0][1] is not None
     assert timedelta(0) <= clock.now() - store.indicators[key("shop-kz.kz")].state_changed_at
+
+
+async def test_a_large_bulk_decision_is_one_set_based_listing(center, store):
+    values = [f"bulk-{i:05d}.kz" for i in range(1200)]
+    committed = []
+    center.repository.on_commit(committed.append)
+    outcome = await center.decisions.decide_many(
+        "analyst:migration", IndicatorType.DOMAIN, [*values, "kaspi.kz"], Action.BLOCK, "migration", Category.PYRAMID
+    )
+    assert outcome.decided == 1200
+    assert outcome.refused == [("kaspi.kz", "it is an official domain of Kaspi Bank")]
+    assert center.read_model.listed[("domains", "pyramid")] == 1200
+    assert len(committed) == 1
+    assert committed[0].listing_changed
+    assert len(committed[0].new_keys) == 1200
+    assert (await center.checks.check(IndicatorType.DOMAIN, "bulk-00042.kz")).listed
