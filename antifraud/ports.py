@@ -269,6 +269,15 @@ class ListChange:
         return self.action != "remove"
 
 
+# A published entry as text, the way the renderer writes it: value, category, score, listed_at and
+# expires_at in RFC 3339 UTC whole seconds with `Z` ("" when it does not expire), display ("" when it
+# is the value), origin. Millions of them cross from the store to the renderer's process: plain
+# tuples of str, with nothing to parse on either side.
+RawRow = tuple[str, str, str, str, str, str, str]
+ProjectionRow = tuple[str, str, str, str, int, int, str]
+RawChange = tuple[str, RawRow]  # (add | update | remove, the row; for remove only its value is meaningful)
+
+
 @dataclass(frozen=True, slots=True)
 class PublicationRecord:
     version: int
@@ -326,8 +335,10 @@ class IndicatorStore(Protocol):
         alone (not in the result)."""
         ...
 
-    def projections(self) -> AsyncIterator[list[Projection]]:
-        """Every listed, in-review or disputed indicator, in chunks (the read model at start-up)."""
+    def projections(self) -> AsyncIterator[list[ProjectionRow]]:
+        """Every listed, in-review or disputed indicator, in chunks (the read model at start-up), as text:
+        (type, value, state, category or "", score, disputed 0/1, origin or ""). Millions at start-up:
+        no object per row."""
         ...
 
     async def allowlist(self) -> list[AllowRecord]: ...
@@ -386,14 +397,12 @@ class PublicationStore(Protocol):
 
     async def published(self, list_name: str, values: Sequence[str]) -> dict[str, ListEntry]: ...
 
-    async def publication_raw(self, list_name: str, version: int) -> list[tuple[str, str, str | None]]:
-        """One version's changes as stored: (value, action, entry JSON or None), for the renderer to parse."""
+    async def publication_raw(self, list_name: str, version: int) -> list[RawChange]:
+        """One version's changes as the renderer takes them (text, no objects): see RawChange."""
         ...
 
-    def published_raw(
-        self, list_name: str
-    ) -> AsyncIterator[list[tuple[str, str, int, str, str | None, str | None, str]]]:
-        """The newest published list as stored, sorted by value, in chunks, for the renderer to parse."""
+    def published_raw(self, list_name: str) -> AsyncIterator[list[RawRow]]:
+        """The newest published list, sorted by value, in chunks, as the renderer takes it: see RawRow."""
         ...
 
     def published_entries(self, list_name: str) -> AsyncIterator[list[ListEntry]]:

@@ -51,7 +51,7 @@ class PublicationSettings:
     guard_min_entries: int = 100  # below this size the guard does not apply
     guard_window_seconds: float = 3600.0  # changes since the last approved state or this long ago add up
     rpz_ttl: int = 300
-    fsync: bool = True  # make each version durable before it is served (off only for benchmarks and tests)
+    fsync: bool = True  # a version's index and directory are durable before it is served (lists: checked at start)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,8 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import starmap
+from operator import itemgetter
 
 from antifraud.domain.model import Delta, ListKind, Snapshot
 from blocklists.errors import InvalidSnapshot
@@ -164,8 +166,35 @@ def rpz_header(options: RpzOptions) -> Edge:
     return header
 
 
+# The common run has no display form (no IDN): it is rendered by C-level joins over the values, which
+# is most of a million-entry list; a run with one takes the per-row path. Same bytes either way.
+_VALUE = itemgetter(0)
+_DISPLAY = itemgetter(5)
+_EXPIRES = itemgetter(4)
+
+
+def _plain(rows: Sequence[Row]) -> bool:
+    return not any(map(_DISPLAY, rows))
+
+
+def _each_value(template: str) -> Run:
+    fill = template.format
+
+    def run(rows: Sequence[Row]) -> str:
+        return "".join(map(fill, map(_VALUE, rows)))
+
+    return run
+
+
+_rpz_plain = _each_value("{0} CNAME .\n*.{0} CNAME .\n")
+_hosts_plain = _each_value("0.0.0.0 {0}\n")
+_unbound_plain = _each_value('local-zone: "{0}." always_nxdomain\n')
+
+
 def rpz_run(rows: Sequence[Row]) -> str:
     # `d CNAME .` rewrites d itself to NXDOMAIN and `*.d CNAME .` every name below it.
+    if _plain(rows):
+        return _rpz_plain(rows)
     return "".join(
         [
             f"{r[0]} CNAME .\n*.{r[0]} CNAME .\n" if not r[5] else f"{r[0]} CNAME . ; {r[5]}\n*.{r[0]} CNAME .\n"
@@ -175,17 +204,21 @@ def rpz_run(rows: Sequence[Row]) -> str:
 
 
 def hosts_run(rows: Sequence[Row]) -> str:
+    if _plain(rows):
+        return _hosts_plain(rows)
     return "".join([f"0.0.0.0 {r[0]}\n" if not r[5] else f"0.0.0.0 {r[0]} # {r[5]}\n" for r in rows])
 
 
 def names_run(rows: Sequence[Row]) -> str:
     """One value per line: domains.txt, phones.txt, wallets.txt."""
-    return "".join([f"{r[0]}\n" for r in rows])
+    return "\n".join(map(_VALUE, rows)) + "\n" if rows else ""
 
 
 def unbound_run(rows: Sequence[Row]) -> str:
     # always_nxdomain answers NXDOMAIN for the zone and everything below it whatever the upstream
     # says; the file is meant for `include:` inside a `server:` clause.
+    if _plain(rows):
+        return _unbound_plain(rows)
     return "".join(
         [
             f'local-zone: "{r[0]}." always_nxdomain\n'
@@ -200,7 +233,10 @@ def dnsmasq_run(rows: Sequence[Row]) -> str:
     # `address=/d/` with no address answers NXDOMAIN for d and every name below it, ahead of any
     # upstream server (docs/formats.md says why not `server=/d/` or `local=/d/`). dnsmasq reads
     # `#` only at the start of a line, so the Unicode forms are left out here.
-    return "".join([f"address=/{r[0]}/\n" for r in rows])
+    return _dnsmasq_plain(rows)
+
+
+_dnsmasq_plain = _each_value("address=/{0}/\n")
 
 
 def json_header(meta: ListMeta) -> str:
@@ -215,9 +251,21 @@ def _expires(text: str) -> str:
     return f'"{text}"' if text else "null"
 
 
+_DOMAIN_JSON = (
+    '{{"value":"{0}","display":"{0}","category":"{1}","score":{2},"listed_at":"{3}","expires_at":%s,"origin":"{6}"}}'
+)
+_DOMAIN_JSON_EXPIRING = _DOMAIN_JSON % '"{4}"'
+_DOMAIN_JSON_LASTING = _DOMAIN_JSON % "null"
+
+
 def domains_json_run(rows: Sequence[Row]) -> str:
     # Every field but the display form is checked text (LDH name, enum, digits, timestamps): none needs
     # escaping, so the objects are formatted directly rather than through json.dumps per entry.
+    if _plain(rows):
+        if all(map(_EXPIRES, rows)):
+            return ",".join(starmap(_DOMAIN_JSON_EXPIRING.format, rows))
+        if not any(map(_EXPIRES, rows)):
+            return ",".join(starmap(_DOMAIN_JSON_LASTING.format, rows))
     q = '"'
     return ",".join(
         [
@@ -231,8 +279,15 @@ def domains_json_run(rows: Sequence[Row]) -> str:
 
 def keyed_json_run(key: str) -> Run:
     """Objects keyed by `key` (e164, address) without a display form: phones.json, wallets.json."""
+    fields = '"category":"{1}","score":{2},"listed_at":"{3}","expires_at":%s,"origin":"{6}"'
+    template = '{{"' + key + '":"{0}",' + fields + "}}"
+    expiring, lasting = (template % '"{4}"').format, (template % "null").format
 
     def run(rows: Sequence[Row]) -> str:
+        if all(map(_EXPIRES, rows)):
+            return ",".join(starmap(expiring, rows))
+        if not any(map(_EXPIRES, rows)):
+            return ",".join(starmap(lasting, rows))
         return ",".join(
             [
                 f'{{"{key}":"{r[0]}","category":"{r[1]}","score":{r[2]},"listed_at":"{r[3]}",'
@@ -257,10 +312,13 @@ def csv_header(key: str) -> Edge:
     return header
 
 
+_CSV_ROW = "{0},{1},{2},{3},{4},{6}\n".format
+
+
 def csv_run(rows: Sequence[Row]) -> str:
     # Every field is checked (E.164 or an address, an enum value, digits, timestamps): none needs CSV
     # quoting, so the rows are joined directly rather than through the csv module.
-    return "".join([f"{r[0]},{r[1]},{r[2]},{r[3]},{r[4]},{r[6]}\n" for r in rows])
+    return "".join(starmap(_CSV_ROW, rows))
 
 
 # deltas ------------------------------------------------------------------------------------------

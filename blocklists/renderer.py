@@ -23,15 +23,16 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from antifraud.domain.model import ListKind
 from blocklists.buckets import TARGET, RowBuckets, encode_rows
 from blocklists.errors import StalePublication
 from blocklists.formats import ListFormat
-from blocklists.patching import FormatFile, WrittenFile
-from blocklists.rows import Row, check_value, check_version, display_form
+from blocklists.patching import FormatFile, WrittenFile, sha256_of, write_list
+from blocklists.rows import Row, check_values, check_version, display_form
 from blocklists.signing import load_private_key, sign
 
 INDEX_NAME = "index.json"
@@ -49,48 +50,20 @@ class ListChanges:
     removals: Sequence[str] = ()
 
 
-RawChange = tuple[str, str, str | None]  # (value, action: add|update|remove, the entry as stored JSON or None)
-RawEntry = tuple[
-    str, str, int, str, str | None, str | None, str
-]  # value, category, score, listed_at, expires_at, display, origin
+RawRow = tuple[str, str, str, str, str, str, str]  # antifraud.ports.RawRow: the row's text, unchecked
+RawChange = tuple[str, RawRow]  # (add | update | remove, the row)
 
 
-def _utc_text(stored: str | None) -> str:
-    """A stored UTC timestamp (ISO 8601 with +00:00) as a list shows it: whole seconds and `Z`."""
-    return "" if not stored else stored[:19] + "Z"
-
-
-def row_from_raw(kind: ListKind, raw: RawEntry) -> Row:
-    """A row from a stored published entry, checked (the store is trusted, but a list is a resolver's input)."""
-    value, category, score, listed_at, expires_at, display, origin = raw
-    check_value(kind, value, "entry")
-    return Row(
-        value, category, str(score), _utc_text(listed_at), _utc_text(expires_at), display_form(value, display), origin
-    )
+def rows_from_raw(kind: ListKind, raw: Sequence[RawRow]) -> list[Row]:
+    """Rows from the store's text. Every value is checked (the store is trusted, but a list is a
+    resolver's input); a display form is sanitized. Millions at once: one C-level check over all values."""
+    check_values(kind, [r[0] for r in raw], kind.value)
+    return [r if not r[5] else (*r[:5], display_form(r[0], r[5]), r[6]) for r in raw]  # type: ignore[misc]
 
 
 def changes_from_raw(kind: ListKind, raw: Sequence[RawChange]) -> ListChanges:
-    upserts: list[Row] = []
-    removals: list[str] = []
-    for value, action, entry in raw:
-        if action == "remove" or entry is None:
-            removals.append(value)
-            continue
-        d = json.loads(entry)
-        upserts.append(
-            row_from_raw(
-                kind,
-                (
-                    value,
-                    d["category"],
-                    int(d["score"]),
-                    d["listed_at"],
-                    d.get("expires_at"),
-                    d.get("display"),
-                    d.get("origin", "auto"),
-                ),
-            )
-        )
+    upserts = rows_from_raw(kind, [row for action, row in raw if action != "remove"])
+    removals = [row[0] for action, row in raw if action == "remove"]
     return ListChanges(upserts, removals)
 
 
@@ -133,7 +106,7 @@ def _rows_format(kind: ListKind) -> ListFormat:
     def nothing(_meta: object) -> str:
         return ""
 
-    return ListFormat(kind.value, kind, "text/tab-separated-values", nothing, _rows_text)
+    return ListFormat(f"{ROWS}/{kind.value}", kind, "text/tab-separated-values", nothing, _rows_text)
 
 
 def _rows_text(rows: Sequence[Row]) -> str:
@@ -176,13 +149,19 @@ class Renderer:
 
     # start-up ------------------------------------------------------------------------------------
     def restore(self) -> Manifest | None:
-        """Load the newest complete version on disk (its rows), or None when there is none."""
+        """Load the newest complete version on disk whose files match its index (its rows), or None.
+
+        The lists are derived from the store and are not forced to disk one by one (at a national size that
+        is gigabytes per version); a version damaged by a crash fails its checksums here and an older
+        one (or, by the caller, the store) is used, and the top-level names are pointed at it."""
         for version in sorted(self._versions_on_disk(), reverse=True):
             directory = self._version_dir(version)
             try:
                 index = json.loads((directory / INDEX_NAME).read_bytes())
                 blobs = {kind: (directory / ROWS / kind.value).read_bytes() for kind in ListKind}
-            except (OSError, ValueError):
+                if not self._intact(directory, index):
+                    continue
+            except (OSError, ValueError, KeyError, TypeError):
                 continue
             for kind, blob in blobs.items():
                 lst = self._lists[kind]
@@ -190,8 +169,21 @@ class Renderer:
                 for f in (*lst.files.values(), lst.rows_file):
                     f.path, f.spans = None, {}  # bucket ids are new: the next version renders in full
             self.version = version
-            return self._manifest_from_disk(version, index)
+            manifest = self._manifest_from_disk(version, index)
+            # consumers reading the directory get this version too, whatever a crash left at the top
+            self._link_top_level(directory, [*manifest.files, SUMS_NAME, INDEX_NAME])
+            return manifest
         return None
+
+    @staticmethod
+    def _intact(directory: Path, index: Mapping[str, object]) -> bool:
+        lists = index.get("lists")
+        if not isinstance(lists, list):
+            return False
+        expected = {str(item["name"]): str(item["sha256"]) for item in lists}
+        with ThreadPoolExecutor(HASH_THREADS) as pool:
+            found = dict(zip(expected, pool.map(sha256_of, (directory / n for n in expected)), strict=True))
+        return found == expected
 
     def _manifest_from_disk(self, version: int, index: Mapping[str, object]) -> Manifest:
         directory = self._version_dir(version)
@@ -205,9 +197,9 @@ class Renderer:
         counts = {kind: lst.buckets.count for kind, lst in self._lists.items()}
         return Manifest(version, str(index.get("generated_at", "")), directory, files, counts, index)
 
-    def load_raw(self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawEntry]]) -> Manifest:
+    def load_raw(self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawRow]]) -> Manifest:
         """`load` from stored published entries (sorted by value), converted here, in the renderer's process."""
-        return self.load(version, generated_at, {k: [row_from_raw(k, r) for r in rows] for k, rows in raw.items()})
+        return self.load(version, generated_at, {k: rows_from_raw(k, rows) for k, rows in raw.items()})
 
     def publish_raw(self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawChange]]) -> Manifest:
         """`publish` from a version's stored changes, converted here, in the renderer's process."""
@@ -240,16 +232,18 @@ class Renderer:
             (work / ROWS).mkdir()
             files: dict[str, WrittenFile] = {}
             for lst in self._lists.values():
-                buckets = lst.buckets.buckets
-                for name, f in sorted(lst.files.items()):
-                    files[name] = f.write(buckets, work, version, generated_at)
-                lst.rows_file.write(buckets, work / ROWS, version, generated_at)
+                written = write_list(
+                    {**lst.files, lst.rows_file.fmt.name: lst.rows_file},
+                    lst.buckets.buckets,
+                    work,
+                    version,
+                    generated_at,
+                )
+                written.pop(lst.rows_file.fmt.name)
+                files.update(written)
+            files = _hashed(files)
             index = index_document(version, generated_at, files)
             (work / SUMS_NAME).write_bytes(sha256sums(files.values()))
-            if self.fsync:
-                for path in work.rglob("*"):
-                    if path.is_file():
-                        _fsync_file(path)
             (work / INDEX_NAME).write_text(json.dumps(index, indent=2) + "\n")
             signatures = self._sign(work, [*files, SUMS_NAME, INDEX_NAME])
             if self.fsync:
@@ -266,7 +260,7 @@ class Renderer:
         for lst in self._lists.values():
             for f in lst.files.values():
                 f.path = final / f.fmt.name
-            lst.rows_file.path = final / ROWS / lst.kind.value
+            lst.rows_file.path = final / lst.rows_file.fmt.name
         files = {name: WrittenFile(name, final / name, w.sha256, w.size, w.entries) for name, w in files.items()}
         # signatures before what they sign: a consumer that sees a new list finds its signature there
         self._link_top_level(final, [*signatures, *files, SUMS_NAME, INDEX_NAME])
@@ -317,6 +311,15 @@ class Renderer:
         for leftover in (self.directory / VERSIONS).glob(".*"):  # a crashed writer's work directories
             if leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)
+
+
+HASH_THREADS = 2  # hashlib releases the GIL: a version's files are hashed side by side
+
+
+def _hashed(files: Mapping[str, WrittenFile]) -> dict[str, WrittenFile]:
+    with ThreadPoolExecutor(HASH_THREADS) as pool:
+        digests = dict(zip(files, pool.map(sha256_of, (f.path for f in files.values())), strict=True))
+    return {name: replace(f, sha256=digests[name]) for name, f in files.items()}
 
 
 def _fsync_file(path: Path) -> None:

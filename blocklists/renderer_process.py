@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from antifraud.domain.model import ListKind
 from blocklists.errors import BlocklistError
 from blocklists.formats import RpzOptions, build_formats
-from blocklists.renderer import ListChanges, Manifest, RawChange, RawEntry, Renderer
+from blocklists.renderer import ListChanges, Manifest, RawChange, RawRow, Renderer
 from blocklists.rows import Row
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,7 @@ class AsyncRenderer(Protocol):
 
     async def publish(self, version: int, generated_at: str, changes: Mapping[ListKind, ListChanges]) -> Manifest: ...
 
-    async def load_raw(
-        self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawEntry]]
-    ) -> Manifest: ...
+    async def load_raw(self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawRow]]) -> Manifest: ...
 
     async def publish_raw(
         self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawChange]]
@@ -76,7 +74,7 @@ class LocalRenderer:
         result: Manifest = await self._run("publish", version, generated_at, changes)
         return result
 
-    async def load_raw(self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawEntry]]) -> Manifest:
+    async def load_raw(self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawRow]]) -> Manifest:
         result: Manifest = await self._run("load_raw", version, generated_at, raw)
         return result
 
@@ -159,7 +157,7 @@ class ProcessRenderer:
         result: Manifest = await self._run("publish", version, generated_at, changes)
         return result
 
-    async def load_raw(self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawEntry]]) -> Manifest:
+    async def load_raw(self, version: int, generated_at: str, raw: Mapping[ListKind, Sequence[RawRow]]) -> Manifest:
         result: Manifest = await self._run("load_raw", version, generated_at, raw)
         return result
 

@@ -86,6 +86,24 @@ def check_value(kind: ListKind, value: str, where: str) -> None:
         raise InvalidSnapshot(f"{where} {value[:80]!r} is not a wallet address", field=where)
 
 
+_BLOCKS = {kind: re.compile(f"(?:(?:{pattern.pattern})\n)*") for kind, pattern in _PATTERNS.items()}
+_RPZ_TRIGGER_SUFFIX = re.compile(r"(?:^|\.)rpz-(?:ip|nsip|nsdname|client-ip)\n", re.MULTILINE)
+
+
+def check_values(kind: ListKind, values: Sequence[str], where: str) -> None:
+    """check_value over many values: one regex pass over all of them joined (the common case: every value
+    valid); only a failure walks them one by one to name the offender."""
+    if not values:
+        return
+    joined = "\n".join(values) + "\n"
+    fine = _BLOCKS[kind].fullmatch(joined) is not None
+    if fine and kind is ListKind.DOMAINS:
+        fine = max(map(len, values)) <= MAX_NAME_LENGTH and _RPZ_TRIGGER_SUFFIX.search(joined) is None
+    if not fine:
+        for i, value in enumerate(values):
+            check_value(kind, value, f"{where}[{i}].value")
+
+
 def check_version(version: int, what: str) -> None:
     if not 0 <= version <= MAX_SERIAL:
         raise InvalidSnapshot(
@@ -126,5 +144,5 @@ def to_rows(kind: ListKind, entries: Iterable[ListEntry], where: str) -> list[Ro
 def check_unique(rows: Sequence[Row], where: str) -> None:
     """Rows must be sorted; refuse a value that appears twice."""
     for i in range(1, len(rows)):
-        if rows[i].value == rows[i - 1].value:
-            raise InvalidSnapshot(f"{where} holds {rows[i].value!r} more than once", field=where)
+        if rows[i][0] == rows[i - 1][0]:
+            raise InvalidSnapshot(f"{where} holds {rows[i][0]!r} more than once", field=where)

@@ -44,7 +44,10 @@ from antifraud.ports import (
     ListingRow,
     Operator,
     Projection,
+    ProjectionRow,
     PublicationRecord,
+    RawChange,
+    RawRow,
     ReportRecord,
     ReviewFilter,
 )
@@ -215,13 +218,20 @@ class FakeStore:
         await asyncio.sleep(0)
         return {k: self.indicators[k].copy() for k in keys if k in self.indicators}
 
-    async def projections(self) -> AsyncIterator[list[Projection]]:
-        kept = [
-            Projection.of(r)
+    async def projections(self) -> AsyncIterator[list[ProjectionRow]]:
+        yield [
+            (
+                r.key.type.value,
+                r.key.value,
+                r.state.value,
+                r.category.value if r.category else "",
+                r.score,
+                int(r.disputed),
+                r.origin.value if r.origin else "",
+            )
             for r in self.indicators.values()
             if r.state in {ListingState.LISTED, ListingState.REVIEW} or r.disputed
         ]
-        yield kept
 
     async def allowlist(self) -> list[AllowRecord]:
         return list(self.allow.values())
@@ -360,27 +370,12 @@ class FakeStore:
         current = self.published_lists[list_name]
         yield [current[v] for v in sorted(current)]
 
-    async def publication_raw(self, list_name: str, version: int) -> list[tuple[str, str, str | None]]:
-        return [
-            (c.value, c.action, _entry_json(c.entry)) for v, k, c in self.changes if k == list_name and v == version
-        ]
+    async def publication_raw(self, list_name: str, version: int) -> list[RawChange]:
+        return [(c.action, _raw(c.value, c.entry)) for v, k, c in self.changes if k == list_name and v == version]
 
-    async def published_raw(
-        self, list_name: str
-    ) -> AsyncIterator[list[tuple[str, str, int, str, str | None, str | None, str]]]:
+    async def published_raw(self, list_name: str) -> AsyncIterator[list[RawRow]]:
         current = self.published_lists[list_name]
-        yield [
-            (
-                e.value,
-                e.category.value,
-                e.score,
-                _utc(e.listed_at) or "",
-                _utc(e.expires_at),
-                e.display,
-                e.origin.value,
-            )
-            for e in (current[v] for v in sorted(current))
-        ]
+        yield [_raw(v, current[v]) for v in sorted(current)]
 
     async def mass_change_baseline(self, since: datetime) -> int:
         approved = [p.version for p in self.publications if p.approved]
@@ -420,6 +415,24 @@ def _round_trip(entry: ListEntry) -> ListEntry:
         entry,
         listed_at=entry.listed_at.astimezone(UTC),
         expires_at=entry.expires_at.astimezone(UTC) if entry.expires_at else None,
+    )
+
+
+def _rfc3339(value: datetime | None) -> str:
+    return "" if value is None else value.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z"
+
+
+def _raw(value: str, entry: ListEntry | None) -> RawRow:
+    if entry is None:
+        return (value, "", "", "", "", "", "")
+    return (
+        value,
+        entry.category.value,
+        str(entry.score),
+        _rfc3339(entry.listed_at),
+        _rfc3339(entry.expires_at),
+        entry.display or "",
+        entry.origin.value,
     )
 
 

@@ -1,9 +1,10 @@
 """Checks: is this domain, URL, number or wallet listed, and what does the center think of it?
 
 Answered from the read model and the pure detector, never from a scan of the store: an unknown value
-costs one normalization (cached) and one assessment; a known one (listed, in review, disputed) reads
-its record through the repository's cache for the reasons. Answers are cached per indicator and
-dropped the moment the read model changes that indicator.
+costs one normalization (cached) and one assessment; a listed one is answered from the read model
+alone (category, score, who listed it); one in review or disputed reads its record through the
+repository's cache for the reasons (a number found on a listed site names the site). Answers are
+cached per indicator and dropped the moment the read model changes that indicator.
 
 The allowlist and the protected brands win here too: an official domain is never `listed: true`, even
 if a listing of it predates the brand entry (the publisher has already dropped it from every list).
@@ -16,7 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from antifraud.domain.model import IndicatorKey, IndicatorType, ListingState, Verdict
+from antifraud.domain.model import DecisionOrigin, IndicatorKey, IndicatorType, ListingState, Verdict
 from antifraud.domain.normalize import NormalizedIndicator
 from antifraud.ports import Projection
 from antifraud.services.assessment import Assessor, reasons_of
@@ -108,21 +109,25 @@ class Checks:
                 reasons=reasons,
                 display=norm.display,
             )
-        record = await self.repository.get_one(key)
-        if record is None:  # gone from the store since the read model heard of it: assess afresh
-            self.read_model.apply(_absent(key), 1 << 62)
-            return await self._answer(norm)
         if known.listed:
+            # answered from the read model alone: a gateway asking about a listed number needs no I/O;
+            # the signals behind a listing are on GET /v1/indicators for the analysts
+            category = known.category.value if known.category else "other"
+            who = "an analyst" if known.origin is DecisionOrigin.ANALYST else "the center's policy"
             return _make_answer(
                 type=key.type.value,
                 value=key.value,
                 listed=True,
                 verdict=Verdict.BLOCK.value,
-                score=record.score,
-                categories=(record.category.value,) if record.category else tuple(sorted(record.categories)),
-                reasons=reasons_of(record.signals_json) or ("listed",),
-                display=record.display,
+                score=100 if known.origin is DecisionOrigin.ANALYST else known.score,
+                categories=(category,),
+                reasons=(f"listed as {category} by {who}",),
+                display=norm.display,
             )
+        record = await self.repository.get_one(key)
+        if record is None:  # gone from the store since the read model heard of it: assess afresh
+            self.read_model.apply(_absent(key), 1 << 62)
+            return await self._answer(norm)
         return _make_answer(
             type=key.type.value,
             value=key.value,

@@ -17,7 +17,7 @@ from antifraud.services.repository import IndicatorRepository
 from antifraud.waiting import wait_event
 
 log = logging.getLogger(__name__)
-BATCH = 5000
+BATCH = 2000  # entries applied between two awaits: a large import elsewhere never stalls checks here
 
 Listener = Callable[[Sequence[FeedEntry]], None]
 

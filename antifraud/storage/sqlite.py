@@ -3,6 +3,7 @@ the writer, the savepoints and why no transaction can outlive its task)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import uuid
@@ -38,13 +39,20 @@ from antifraud.ports import (
     ListingRow,
     Operator,
     Projection,
+    ProjectionRow,
     PublicationRecord,
+    RawChange,
+    RawRow,
     ReportRecord,
     ReviewFilter,
 )
 from antifraud.storage.database import SqliteDatabase, dt, ts
 
 CHUNK = 400  # keys per IN (...) query
+# a stored UTC time (ISO 8601, +00:00) as the lists show it: whole seconds and `Z`; "" for none
+_RFC3339 = "COALESCE(substr({column}, 1, 19) || 'Z', '')"
+_ENTRY_LISTED = _RFC3339.format(column="json_extract(entry, '$.listed_at')")
+_ENTRY_EXPIRES = _RFC3339.format(column="json_extract(entry, '$.expires_at')")
 _COLUMNS = (
     "type, value, display, first_seen, state, score, verdict, signals, category, categories, state_changed_at, "
     "listed_at, expires_at, first_report_at, published_version, analyst_locked, disputed, evidence, row_version, "
@@ -419,23 +427,13 @@ class SqliteStore:
 
         return await self.db.write(op)
 
-    async def projections(self) -> AsyncIterator[list[Projection]]:
+    async def projections(self) -> AsyncIterator[list[ProjectionRow]]:
         async with self.db.reader.execute(
-            "SELECT type, value, state, category, score, disputed, origin FROM indicators"
+            "SELECT type, value, state, COALESCE(category, ''), score, disputed, COALESCE(origin, '') FROM indicators"
             " WHERE state IN ('listed', 'review') OR disputed = 1"
         ) as cur:
-            while rows := await cur.fetchmany(20_000):
-                yield [
-                    Projection(
-                        IndicatorKey(_TYPES[r[0]], r[1]),
-                        _STATES[r[2]],
-                        _CATEGORIES[r[3]] if r[3] else None,
-                        int(r[4]),
-                        bool(r[5]),
-                        _ORIGINS[r[6]] if r[6] else None,
-                    )
-                    for r in rows
-                ]
+            while rows := await cur.fetchmany(50_000):
+                yield [(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
 
     async def allowlist(self) -> list[AllowRecord]:
         rows = await self.db.fetchall("SELECT type, value, reason, added_by, created_at FROM allowlist")
@@ -695,6 +693,34 @@ class SqliteStore:
 
     async def record_publication(self, record: PublicationRecord, changes: Mapping[str, Sequence[ListChange]]) -> None:
         writer = self.writer_id
+        # the rows are built here, a slice at a time, not inside the transaction: a version of a million
+        # changes must not hold the event loop for seconds in one stretch
+        change_rows: list[tuple[Any, ...]] = []
+        upserts: list[tuple[Any, ...]] = []
+        removals: list[tuple[str, str]] = []
+        for kind, items in changes.items():
+            for start in range(0, len(items), 5000):
+                for c in items[start : start + 5000]:
+                    entry = c.entry
+                    change_rows.append(
+                        (record.version, kind, c.value, int(c.added), _entry_json(entry) if entry else None, c.action)
+                    )
+                    if entry is None:
+                        removals.append((kind, c.value))
+                    else:
+                        upserts.append(
+                            (
+                                kind,
+                                entry.value,
+                                entry.category.value,
+                                entry.score,
+                                ts(entry.listed_at),
+                                ts(entry.expires_at),
+                                entry.display,
+                                entry.origin.value,
+                            )
+                        )
+                await asyncio.sleep(0)
 
         async def op(conn: aiosqlite.Connection) -> None:
             async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM publications") as cur:
@@ -720,44 +746,16 @@ class SqliteStore:
                     int(record.approved),
                 ),
             )
-            rows = [
-                (
-                    record.version,
-                    kind,
-                    c.value,
-                    int(c.added),
-                    _entry_json(c.entry) if c.entry else None,
-                    c.action,
-                )
-                for kind, items in changes.items()
-                for c in items
-            ]
-            if rows:
+            if change_rows:
                 await conn.executemany(
                     "INSERT INTO publication_changes (version, list, value, added, entry, action)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
-                    rows,
+                    change_rows,
                 )
-            upserts = [
-                (
-                    kind,
-                    c.entry.value,
-                    c.entry.category.value,
-                    c.entry.score,
-                    ts(c.entry.listed_at),
-                    ts(c.entry.expires_at),
-                    c.entry.display,
-                    c.entry.origin.value,
-                )
-                for kind, items in changes.items()
-                for c in items
-                if c.entry is not None
-            ]
             if upserts:
                 await conn.executemany(
                     "INSERT OR REPLACE INTO published_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)", upserts
                 )
-            removals = [(kind, c.value) for kind, items in changes.items() for c in items if c.entry is None]
             if removals:
                 await conn.executemany("DELETE FROM published_entries WHERE list = ? AND value = ?", removals)
             await conn.execute(
@@ -798,23 +796,26 @@ class SqliteStore:
                 found[r[0]] = _published_entry(r)
         return found
 
-    async def publication_raw(self, list_name: str, version: int) -> list[tuple[str, str, str | None]]:
+    async def publication_raw(self, list_name: str, version: int) -> list[RawChange]:
         rows = await self.db.fetchall(
-            "SELECT value, action, entry FROM publication_changes WHERE list = ? AND version = ?",
+            "SELECT action, value, COALESCE(json_extract(entry, '$.category'), ''),"
+            " COALESCE(CAST(json_extract(entry, '$.score') AS TEXT), ''),"
+            f" {_ENTRY_LISTED}, {_ENTRY_EXPIRES},"
+            " COALESCE(json_extract(entry, '$.display'), ''), COALESCE(json_extract(entry, '$.origin'), 'auto')"
+            " FROM publication_changes WHERE list = ? AND version = ?",
             (list_name, version),
         )
-        return [(r[0], r[1], r[2]) for r in rows]
+        return [(r[0], (r[1], r[2], r[3], r[4], r[5], r[6], r[7])) for r in rows]
 
-    async def published_raw(
-        self, list_name: str
-    ) -> AsyncIterator[list[tuple[str, str, int, str, str | None, str | None, str]]]:
+    async def published_raw(self, list_name: str) -> AsyncIterator[list[RawRow]]:
         async with self.db.reader.execute(
-            "SELECT value, category, score, listed_at, expires_at, display, origin FROM published_entries"
-            " WHERE list = ? ORDER BY value",
+            "SELECT value, category, CAST(score AS TEXT),"
+            f" {_RFC3339.format(column='listed_at')}, {_RFC3339.format(column='expires_at')},"
+            " COALESCE(display, ''), origin FROM published_entries WHERE list = ? ORDER BY value",
             (list_name,),
         ) as cur:
             while rows := await cur.fetchmany(50_000):
-                yield [tuple(r) for r in rows]
+                yield [(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
 
     async def published_entries(self, list_name: str) -> AsyncIterator[list[ListEntry]]:
         async with self.db.reader.execute(

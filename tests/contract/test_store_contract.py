@@ -4,7 +4,6 @@ feed, counters, publication records, leases, and two handles racing on one row."
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -202,8 +201,10 @@ async def test_projections_and_the_review_page(store):
     disputed = record(IndicatorKey(IndicatorType.DOMAIN, "disputed.kz"), disputed=True)
     quiet = record(IndicatorKey(IndicatorType.DOMAIN, "quiet.kz"), ListingState.CANDIDATE)
     await store.apply(ChangeSet(indicators=[*waiting, disputed, quiet]))
-    seen = {p.key.value for chunk in [c async for c in store.projections()] for p in chunk}
-    assert seen == {"r0.kz", "r1.kz", "r2.kz", "r3.kz", "r4.kz", "disputed.kz"}
+    seen = {p[1]: p for chunk in [c async for c in store.projections()] for p in chunk}
+    assert set(seen) == {"r0.kz", "r1.kz", "r2.kz", "r3.kz", "r4.kz", "disputed.kz"}
+    assert seen["r3.kz"] == ("domain", "r3.kz", "review", "phishing", 43, 0, "")
+    assert seen["disputed.kz"] == ("domain", "disputed.kz", "listed", "phishing", 90, 1, "analyst")
     total, page = await store.review_page(ReviewFilter(), 3, 0)
     assert total == 6
     assert [r.key.value for r in page] == ["disputed.kz", "r4.kz", "r3.kz"]
@@ -244,9 +245,10 @@ async def test_publications_record_versions_changes_and_the_published_membership
     assert [(v, c.action) for v, c in changes] == [(1, "add"), (2, "remove")]
     assert changes[0][1].entry == entry
     assert await store.published("domains", ["kaspi-bonus.kz"]) == {}
-    raw = await store.publication_raw("domains", 1)
-    assert raw[0][0:2] == ("kaspi-bonus.kz", "add")
-    assert json.loads(raw[0][2])["origin"] == "analyst"
+    assert await store.publication_raw("domains", 1) == [
+        ("add", ("kaspi-bonus.kz", "phishing", "90", "2026-11-22T12:00:00Z", "", "", "analyst"))
+    ]
+    assert (await store.publication_raw("domains", 2))[0][0] == "remove"
     assert await store.mass_change_baseline(T0 - timedelta(days=1)) == 2  # approved
 
 
@@ -260,7 +262,7 @@ async def test_the_published_list_streams_sorted(store):
     assert streamed == ["s001.kz", "s003.kz", "s005.kz"]
     raw = [r for chunk in [c async for c in store.published_raw("domains")] for r in chunk]
     assert [r[0] for r in raw] == streamed
-    assert raw[0][3].startswith("2026-11-22T12:00:00")
+    assert raw[0] == ("s001.kz", "phishing", "50", "2026-11-22T12:00:00Z", "", "", "auto")
 
 
 async def test_a_lease_has_one_holder_until_it_expires_or_is_released(store, other):

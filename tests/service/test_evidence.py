@@ -33,7 +33,9 @@ async def test_page_evidence_confirms_a_lookalike_and_lists_it(center, store):
     assert store.indicators[phone].state is ListingState.REVIEW
     links = await store.links_of(phone)
     assert [(link.source.value, link.relation) for link in links] == [("kaspi-shop.kz", "advertised_on")]
-    assert "password" in " ".join((await center.checks.check(IndicatorType.DOMAIN, "kaspi-shop.kz")).reasons)
+    answer = await center.checks.check(IndicatorType.DOMAIN, "kaspi-shop.kz")
+    assert answer.reasons == ("listed as phishing by the center's policy",)
+    assert "password" in store.indicators[key("kaspi-shop.kz")].signals_json  # what the analysts read
 
 
 async def test_a_site_advertising_a_listed_number_is_lifted(center, store):

@@ -20,7 +20,7 @@ from antifraud.domain.model import Delta, ListKind
 from antifraud.metrics import Metrics
 from antifraud.ports import PublicationRecord, PublicationStore
 from antifraud.waiting import wait_event
-from blocklists.renderer import Manifest, RawEntry
+from blocklists.renderer import Manifest, RawChange, RawRow
 from blocklists.renderer_process import AsyncRenderer, RendererDied
 from blocklists.rows import rfc3339
 
@@ -83,18 +83,25 @@ class Materializer:
             if self.served is None or not contiguous or len(pending) > MAX_INCREMENTAL:
                 await self._full(last)
                 return self.version
+            # Versions recorded while the previous one was being written are written together, as the
+            # newest: at a national size a version costs seconds to write, and a burst of decisions must
+            # not queue one write per version. Their deltas stay in the store for ?since= and IXFR.
+            merged: dict[ListKind, dict[str, RawChange]] = {kind: {} for kind in ListKind}
             for record in pending:
-                raw = {kind: await self.store.publication_raw(kind.value, record.version) for kind in ListKind}
-                manifest = await self.renderer.publish_raw(record.version, rfc3339(record.created_at), raw)
-                self._serve(manifest)
+                for kind in ListKind:
+                    for change in await self.store.publication_raw(kind.value, record.version):
+                        merged[kind][change[1][0]] = change
+            newest = pending[-1]
+            raw = {kind: list(changes.values()) for kind, changes in merged.items()}
+            self._serve(await self.renderer.publish_raw(newest.version, rfc3339(newest.created_at), raw))
             return self.version
 
     async def _full(self, last: PublicationRecord) -> None:
         """Load the whole published list; retried if a version lands while it is read."""
         while True:
-            raw: dict[ListKind, list[RawEntry]] = {}
+            raw: dict[ListKind, list[RawRow]] = {}
             for kind in ListKind:
-                rows: list[RawEntry] = []
+                rows: list[RawRow] = []
                 async for chunk in self.store.published_raw(kind.value):
                     rows.extend(chunk)
                 raw[kind] = rows

@@ -146,8 +146,8 @@ async def test_a_reported_url_is_crawled_and_its_page_confirms_the_impersonation
 
     await wait_for(crawled, "the crawl", timeout=20)
     await wait_for(listed, "the page to confirm it")
-    reasons = " | ".join((await center.checks.check(IndicatorType.DOMAIN, "kaspi-shop.kz")).reasons)
-    assert "password" in reasons.lower()
+    assert (await center.checks.check(IndicatorType.DOMAIN, "kaspi-shop.kz")).listed
+    assert "password" in (await record_of(center, "kaspi-shop.kz")).signals_json.lower()  # the analysts' view
     # the numbers the page advertises are phone indicators linked to the site (in the same commit)
     linked = {link.target.value for link in await store.links_of(key)}
     assert {"+77471234567", "+77017654321"} <= linked

@@ -119,7 +119,7 @@ def test_buckets_apply_inserts_replacements_and_removals_in_order():
     values = list(buckets.values())
     assert len(values) == buckets.count == 49
     assert values == sorted(values)
-    assert next(r for r in buckets if r.value == "+77000000003").category == "sms_scam"
+    assert next(r for r in buckets if r[0] == "+77000000003")[1] == "sms_scam"
     assert decode_rows(encode_rows(rows)) == rows
 
 
