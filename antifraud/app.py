@@ -44,10 +44,10 @@ from antifraud.storage.jobs_sqlite import SqliteJobQueue
 from antifraud.storage.sqlite import SqliteStore
 from blocklists.formats import RpzOptions
 from blocklists.renderer_process import AsyncRenderer, LocalRenderer, ProcessRenderer
-from blocklists.zone.from_settings import server_config
 from blocklists.zone.server import ZoneServer
 from workers.publication import Materializer, Planner, PublicationService
 from workers.publication.zone_source import PublishedZone
+from workers.zone_settings import server_config
 
 log = logging.getLogger("antifraud")
 
@@ -128,16 +128,19 @@ async def compose_center(
     *,
     metrics: Metrics | None = None,
     clock: Clock | None = None,
+    answers_checks: bool = True,
 ) -> Center:
-    """The use-cases over an open store, with the read model loaded from it."""
+    """The use-cases over an open store, with the read model loaded from it (`answers_checks` False: only
+    the allowlist, for commands that write in bulk and answer no check)."""
     metrics = metrics or Metrics()
     clock = clock or SystemClock()
     policy = build_policy(settings)
-    read_model = ReadModel()
+    read_model = ReadModel(tracking=answers_checks)
     repository = IndicatorRepository(store, read_model)
     follower = ChangeFollower(store, repository, store.writer_id)
     await follower.start_at_end()  # before loading: whatever commits during the load is replayed after
-    read_model.load([chunk async for chunk in store.projections()])
+    if answers_checks:
+        read_model.load([chunk async for chunk in store.projections()])
     for allowed in await store.allowlist():
         read_model.set_allowed(allowed.key, allowed=True)
     last = await store.last_publication()
@@ -171,14 +174,16 @@ async def compose_center(
 
 @contextlib.asynccontextmanager
 async def open_center(
-    settings: Settings, metrics: Metrics | None = None, clock: Clock | None = None
+    settings: Settings, metrics: Metrics | None = None, clock: Clock | None = None, *, answers_checks: bool = True
 ) -> AsyncIterator[Center]:
     """Store + detector + use-cases, with the read model loaded; closed on exit."""
     suffixes = BundledSuffixList()
     detector = build_detector(settings, suffixes)
     store = await open_store(settings, uuid.uuid4().hex)
     try:
-        yield await compose_center(settings, store, detector, suffixes, metrics=metrics, clock=clock)
+        yield await compose_center(
+            settings, store, detector, suffixes, metrics=metrics, clock=clock, answers_checks=answers_checks
+        )
     finally:
         await store.close()
 

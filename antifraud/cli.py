@@ -159,7 +159,8 @@ def _score(args: argparse.Namespace, settings: Settings) -> int:
 async def _with_center(settings: Settings, args: argparse.Namespace) -> int:
     from antifraud.app import open_center  # noqa: PLC0415
 
-    async with open_center(settings) as center:
+    # check, decide and publish read the state; an import only writes, with flat memory
+    async with open_center(settings, answers_checks=args.command != "import") as center:
         analyst = f"analyst:{getattr(args, 'analyst', None) or getpass.getuser()}"
         if args.command == "check":
             kind = IndicatorType(args.type) if args.type else guess_type(args.value)

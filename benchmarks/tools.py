@@ -159,11 +159,11 @@ def make_center(workdir: Path, **settings: str) -> Center:
 [server]
 listen = "127.0.0.1:{port}"
 [storage]
-db = "{workdir / 'center.sqlite3'}"
+db = "{workdir / "center.sqlite3"}"
 [paths]
-blocklist_dir = "{workdir / 'lists'}"
-brands = "{ROOT / 'config' / 'brands.toml'}"
-lexicon = "{ROOT / 'config' / 'lexicon.toml'}"
+blocklist_dir = "{workdir / "lists"}"
+brands = "{ROOT / "config" / "brands.toml"}"
+lexicon = "{ROOT / "config" / "lexicon.toml"}"
 [api]
 rate_per_second = 1000000000.0
 rate_burst = 1000000000

@@ -77,7 +77,11 @@ def _kept(p: Projection) -> bool:
 
 
 class ReadModel:
-    def __init__(self) -> None:
+    """`tracking=False` keeps only the allowlist: a one-shot command (an import of a million lines)
+    needs no answers to checks and must keep its memory flat."""
+
+    def __init__(self, *, tracking: bool = True) -> None:
+        self.tracking = tracking
         self._by_type: dict[IndicatorType, dict[str, int]] = {t: {} for t in IndicatorType}
         self._allow: dict[IndicatorType, set[str]] = {t: set() for t in IndicatorType}
         self._versions: OrderedDict[IndicatorKey, int] = OrderedDict()
@@ -105,6 +109,8 @@ class ReadModel:
     def load(self, chunks: Iterable[list[ProjectionRow]]) -> None:
         """Bulk load at start-up from the store's rows (no listeners, no versions: nothing is cached yet).
         Two million rows: each is packed by table lookups, and the counts are taken once at the end."""
+        if not self.tracking:
+            return
         states = {s.value: i for s, i in _STATE_INDEX.items()}
         categories = {(c.value if c else ""): i << 6 for c, i in _CATEGORY_INDEX.items()}
         origins = {(o.value if o else ""): i << 4 for o, i in _ORIGIN_INDEX.items()}
@@ -131,6 +137,8 @@ class ReadModel:
 
     def apply(self, p: Projection, row_version: int) -> bool:
         """Take an indicator's new projection at `row_version`; False when a newer one was already applied."""
+        if not self.tracking:
+            return True
         seen = self._versions.get(p.key)
         if seen is not None and seen >= row_version:
             return False

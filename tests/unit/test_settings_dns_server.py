@@ -7,7 +7,7 @@ import pytest
 from antifraud.domain.errors import ConfigError
 from antifraud.domain.model import Category, DecisionOrigin
 from antifraud.settings import load_settings
-from blocklists.zone.from_settings import server_config
+from workers.zone_settings import server_config
 
 SECRET = "3Kq0o0mT1uC4cbqXWl2Z1yBDhk0vNgYhYk1CcJ7uQ5M="
 NEW_SECRET = "b2xkLXNlY3JldC1vbGQtc2VjcmV0LW9sZC1zZWNyZXQ="
