@@ -190,7 +190,7 @@ def main() -> None:
         baseline = raw_sqlite(work / "raw.sqlite3", [domain(i) for i in range(args.domains)])
         rows.append(
             ("baseline: raw sqlite3 executemany, same domains", f"{args.domains / baseline:,.0f} rows/s", "", "")
-        )  # noqa: E501
+        )
         print(rows[-1], flush=True)
 
         # 2. the first full publication ----------------------------------------------------------
