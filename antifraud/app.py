@@ -114,6 +114,17 @@ class Center:
         self.metrics.store.update(await self.store.counters())
         self.metrics.store.update_gauges(self.read_model.listed, self.read_model.waiting)
 
+    async def load_read_model(self) -> None:
+        """Every listed, in-review or disputed indicator into the read model, then what committed meanwhile;
+        checks answer from then on."""
+        if self.read_model.tracking:
+            async for chunk in self.store.projections():  # chunk by chunk: millions of rows never held at once
+                self.read_model.load([chunk])
+                await asyncio.sleep(0)
+            self.read_model.recount()
+        await self.follower.poll()
+        self.checks.ready = True
+
     def follow_keys(self, entries: Sequence[FeedEntry]) -> None:
         for entry in entries:
             if entry.topic == "key":
@@ -129,9 +140,11 @@ async def compose_center(
     metrics: Metrics | None = None,
     clock: Clock | None = None,
     answers_checks: bool = True,
+    load_now: bool = True,
 ) -> Center:
     """The use-cases over an open store, with the read model loaded from it (`answers_checks` False: only
-    the allowlist, for commands that write in bulk and answer no check)."""
+    the allowlist, for commands that write in bulk and answer no check; `load_now` False: the caller
+    loads it with `center.load_read_model()`, e.g. after the HTTP port is open)."""
     metrics = metrics or Metrics()
     clock = clock or SystemClock()
     policy = build_policy(settings)
@@ -139,8 +152,6 @@ async def compose_center(
     repository = IndicatorRepository(store, read_model)
     follower = ChangeFollower(store, repository, store.writer_id)
     await follower.start_at_end()  # before loading: whatever commits during the load is replayed after
-    if answers_checks:
-        read_model.load([chunk async for chunk in store.projections()])
     for allowed in await store.allowlist():
         read_model.set_allowed(allowed.key, allowed=True)
     last = await store.last_publication()
@@ -168,13 +179,19 @@ async def compose_center(
         keys=KeyCache(store),
     )
     follower.on_entries(center.follow_keys)
-    await follower.poll()
+    if load_now or not answers_checks:
+        await center.load_read_model()
     return center
 
 
 @contextlib.asynccontextmanager
 async def open_center(
-    settings: Settings, metrics: Metrics | None = None, clock: Clock | None = None, *, answers_checks: bool = True
+    settings: Settings,
+    metrics: Metrics | None = None,
+    clock: Clock | None = None,
+    *,
+    answers_checks: bool = True,
+    load_now: bool = True,
 ) -> AsyncIterator[Center]:
     """Store + detector + use-cases, with the read model loaded; closed on exit."""
     suffixes = BundledSuffixList()
@@ -182,7 +199,14 @@ async def open_center(
     store = await open_store(settings, uuid.uuid4().hex)
     try:
         yield await compose_center(
-            settings, store, detector, suffixes, metrics=metrics, clock=clock, answers_checks=answers_checks
+            settings,
+            store,
+            detector,
+            suffixes,
+            metrics=metrics,
+            clock=clock,
+            answers_checks=answers_checks,
+            load_now=load_now,
         )
     finally:
         await store.close()
@@ -276,7 +300,7 @@ async def serve(settings: Settings, *, ready: Callable[[str], None] | None = Non
 
     install_log_redaction()  # before the first request line can be logged: pull keys travel in paths
     disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
-    async with open_center(settings) as center:
+    async with open_center(settings, load_now=False) as center:
         renderer = build_renderer(settings)
         publishing = wire_publication(center, renderer)
         await publishing.materializer.start()  # the last version on disk is served at once
@@ -288,9 +312,11 @@ async def serve(settings: Settings, *, ready: Callable[[str], None] | None = Non
         await runner.setup()
         site = web.TCPSite(runner, settings.listen_host, settings.listen_port, reuse_address=True)
         await site.start()
+        loading = asyncio.create_task(center.load_read_model(), name="read-model")  # checks: 503 until it is in
         background = Background(settings, center, center.metrics, center.clock, job_queue_opener(center))
         await background.start()
         tasks = [
+            loading,
             asyncio.create_task(publishing.planner.run(), name="publication-planner"),
             asyncio.create_task(publishing.materializer.run(), name="materializer"),
             asyncio.create_task(center.follower.run(settings.sync_seconds), name="change-feed"),

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
+from antifraud.domain.errors import StoreUnavailable
 from antifraud.domain.model import DecisionOrigin, IndicatorKey, IndicatorType, ListingState, Verdict
 from antifraud.domain.normalize import NormalizedIndicator
 from antifraud.ports import Projection
@@ -69,6 +70,7 @@ class Checks:
         self.read_model = read_model
         self.repository = repository
         self._answers: OrderedDict[IndicatorKey, CheckAnswer] = OrderedDict()
+        self.ready = False  # until the read model is loaded: a check then would miss listed values
         read_model.on_change(self._forget)
 
     @property
@@ -79,7 +81,9 @@ class Checks:
         self._answers.pop(key, None)
 
     async def check(self, kind: IndicatorType, value: str) -> CheckAnswer:
-        """Raises InvalidIndicator when the value cannot be normalized."""
+        """Raises InvalidIndicator when the value cannot be normalized, StoreUnavailable while loading."""
+        if not self.ready:
+            raise StoreUnavailable("the center is loading what is listed after a start; retry in a few seconds")
         norm = self.assessor.normalize(kind, value)
         cached = self._answers.get(norm.key)
         if cached is not None:

@@ -108,22 +108,25 @@ class ReadModel:
     # writes --------------------------------------------------------------------------------------
     def load(self, chunks: Iterable[list[ProjectionRow]]) -> None:
         """Bulk load at start-up from the store's rows (no listeners, no versions: nothing is cached yet).
-        Two million rows: each is packed by table lookups, and the counts are taken once at the end."""
+        Two million rows: each is packed by table lookups; `recount()` once at the end."""
         if not self.tracking:
             return
         states = {s.value: i for s, i in _STATE_INDEX.items()}
         categories = {(c.value if c else ""): i << 6 for c, i in _CATEGORY_INDEX.items()}
         origins = {(o.value if o else ""): i << 4 for o, i in _ORIGIN_INDEX.items()}
         interned = _INTERNED
+        newer = {(k.type.value, k.value) for k in self._versions}  # applied while loading: newer than the load
         for chunk in chunks:
             for kind, value, state, category, score, disputed, origin in chunk:
+                if newer and (kind, value) in newer:
+                    continue
                 packed = (
                     states[state] | (disputed << 3) | origins[origin] | categories[category] | (min(127, score) << 11)
                 )
                 self._by_type[_TYPES[kind]][value] = interned.setdefault(packed, packed)
-        self._recount()
 
-    def _recount(self) -> None:
+    def recount(self) -> None:
+        """The gauges' counts, from scratch (after a bulk load)."""
         self.listed.clear()
         self.waiting.clear()
         for kind, values in self._by_type.items():

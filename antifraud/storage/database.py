@@ -63,6 +63,7 @@ class SqliteDatabase:
         self.path = path
         self._write_conn: aiosqlite.Connection | None = None
         self._read_conn: aiosqlite.Connection | None = None
+        self._bulk_conn: aiosqlite.Connection | None = None
         self._queue: asyncio.Queue[tuple[WriteOp, asyncio.Future[Any]]] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         self._read_lock = asyncio.Lock()
@@ -75,15 +76,17 @@ class SqliteDatabase:
             self._write_conn = await self._connect()
             await self._migrate(self._write_conn)
             self._read_conn = self._write_conn if self.path == ":memory:" else await self._connect()
+            self._bulk_conn = self._read_conn if self.path == ":memory:" else await self._connect(rows=False)
         except sqlite3.Error as exc:
             await self.close()
             raise StoreUnavailable(f"cannot open the database {self.path}: {exc}") from exc
         self._writer = asyncio.create_task(self._write_loop(), name="sqlite-writer")
         return self
 
-    async def _connect(self) -> aiosqlite.Connection:
+    async def _connect(self, *, rows: bool = True) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = sqlite3.Row  # by index (the store) or by name (the job queue)
+        if rows:  # by index (the store) or by name (the job queue); bulk reads get plain tuples
+            conn.row_factory = sqlite3.Row
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes; WAL fsyncs on checkpoint
         await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -122,8 +125,11 @@ class SqliteDatabase:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
             self._writer = None
+        if self._bulk_conn is not None and self._bulk_conn is not self._read_conn:
+            await self._bulk_conn.close()
         if self._read_conn is not None and self._read_conn is not self._write_conn:
             await self._read_conn.close()
+        self._bulk_conn = None
         if self._write_conn is not None:
             await self._write_conn.close()
         self._read_conn = self._write_conn = None
@@ -135,6 +141,13 @@ class SqliteDatabase:
         if self._read_conn is None:
             raise RuntimeError("the database is not open")
         return self._read_conn
+
+    @property
+    def bulk_reader(self) -> aiosqlite.Connection:
+        """A read connection that returns plain tuples: millions of rows at start-up, read as cheaply as SQLite can."""
+        if self._bulk_conn is None:
+            raise RuntimeError("the database is not open")
+        return self._bulk_conn
 
     async def fetchall(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[Any]:
         try:

@@ -428,12 +428,12 @@ class SqliteStore:
         return await self.db.write(op)
 
     async def projections(self) -> AsyncIterator[list[ProjectionRow]]:
-        async with self.db.reader.execute(
+        async with self.db.bulk_reader.execute(
             "SELECT type, value, state, COALESCE(category, ''), score, disputed, COALESCE(origin, '') FROM indicators"
             " WHERE state IN ('listed', 'review') OR disputed = 1"
         ) as cur:
             while rows := await cur.fetchmany(50_000):
-                yield [(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+                yield rows  # type: ignore[misc]  # plain tuples of the selected columns
 
     async def allowlist(self) -> list[AllowRecord]:
         rows = await self.db.fetchall("SELECT type, value, reason, added_by, created_at FROM allowlist")
@@ -808,14 +808,14 @@ class SqliteStore:
         return [(r[0], (r[1], r[2], r[3], r[4], r[5], r[6], r[7])) for r in rows]
 
     async def published_raw(self, list_name: str) -> AsyncIterator[list[RawRow]]:
-        async with self.db.reader.execute(
+        async with self.db.bulk_reader.execute(
             "SELECT value, category, CAST(score AS TEXT),"
             f" {_RFC3339.format(column='listed_at')}, {_RFC3339.format(column='expires_at')},"
             " COALESCE(display, ''), origin FROM published_entries WHERE list = ? ORDER BY value",
             (list_name,),
         ) as cur:
             while rows := await cur.fetchmany(50_000):
-                yield [(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+                yield rows  # type: ignore[misc]  # plain tuples of the selected columns
 
     async def published_entries(self, list_name: str) -> AsyncIterator[list[ListEntry]]:
         async with self.db.reader.execute(

@@ -37,8 +37,8 @@ def test_schemathesis_finds_no_server_error(tmp_path):
                 str(SCHEMATHESIS), "run", f"{center.url}/openapi.json",
                 "--checks", "not_a_server_error",
                 "--header", f"Authorization: Bearer {key}",
-                "--max-examples", "25",
-                "--max-time", "90",
+                "--max-examples", "15",
+                "--max-time", "40",
                 "--seed", "20261204",
                 "--request-timeout", "10",
             ],
@@ -48,5 +48,6 @@ def test_schemathesis_finds_no_server_error(tmp_path):
             timeout=240,
         )  # fmt: skip
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-        assert "not_a_server_error" in result.stdout
-        assert " 500 " not in center.logs()
+        summary = result.stdout.strip().splitlines()
+        assert any(" passed" in line and " failed" not in line for line in summary), result.stdout[-3000:]
+        assert " -> 500 " not in center.logs()
