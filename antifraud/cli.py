@@ -70,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     de.add_argument("--category", choices=[c.value for c in Category])
     de.add_argument("--analyst", default=None, help="who decides (default: the login name)")
 
+    _telecom_parsers(sub)
+
     al = sub.add_parser("allow", help="manage the allowlist").add_subparsers(dest="allow_command", required=True)
     for verb in ("add", "remove"):
         a = al.add_parser(verb, help=f"{verb} an allowlist entry")
@@ -78,6 +80,37 @@ def _parser() -> argparse.ArgumentParser:
         a.add_argument("--type", choices=[t.value for t in IndicatorType])
         a.add_argument("--analyst", default=None)
     return p
+
+
+def _telecom_parsers(sub: Any) -> None:
+    """`gateway-agent` and `cdr analyze` (docs/telecom.md)."""
+    ga = sub.add_parser("gateway-agent", help="keep a Kamailio's tables at the center's lists; report its refusals")
+    ga.add_argument("--center", required=True, help="the center's URL, e.g. https://afc.example.kz")
+    ga.add_argument("--tables", type=Path, required=True, help="the directory Kamailio's db_text reads (TABLES_URL)")
+    ga.add_argument("--rpc", default="http://127.0.0.1:5090/RPC", help="Kamailio's JSON-RPC URL (RPC_PORT, /RPC)")
+    ga.add_argument("--key-env", default="ANTIFRAUD_KEY", help="environment variable holding the pull key")
+    ga.add_argument(
+        "--lists",
+        default="phones.kamailio,phones.ranges.kamailio,phones.official.kamailio",
+        help="the tables to keep (comma-separated list names)",
+    )
+    ga.add_argument("--interval", type=float, default=10.0, help="seconds between syncs (default 10)")
+    ga.add_argument("--hits-interval", type=float, default=60.0, help="seconds between hit reports (default 60)")
+    ga.add_argument("--once", action="store_true", help="one sync and one hit report, then exit (1 if either failed)")
+
+
+def _gateway_agent(args: argparse.Namespace) -> int:
+    from workers.gateway.main import AgentOptions, run_agent  # noqa: PLC0415 - only this verb needs it
+    from workers.gateway.model import GatewayAgentError  # noqa: PLC0415
+
+    options = AgentOptions(
+        args.center, args.tables, args.rpc, args.key_env, args.lists, args.interval, args.hits_interval, args.once
+    )
+    try:
+        return asyncio.run(run_agent(options))
+    except GatewayAgentError as exc:
+        sys.stderr.write(f"antifraud gateway-agent: {exc}\n")
+        return 2
 
 
 def guess_type(value: str) -> IndicatorType:
@@ -263,6 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_keys(args, settings))
         if args.command == "score":
             return _score(args, settings)
+        if args.command == "gateway-agent":
+            return _gateway_agent(args)
         return asyncio.run(_with_center(settings, args))
     except ConfigError as exc:
         sys.stderr.write(f"antifraud: configuration error: {exc.message}\n")

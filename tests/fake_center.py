@@ -54,7 +54,7 @@ class FakeCenter:
     check_status: int = 200
     check_body: str | None = None  # served as it is instead of the answer
     pulls_fail: int = 0  # answer this many pull requests with 503 first
-    corrupt: set[str] = field(default_factory=set)  # lists served with a body that is not the indexed one
+    corrupt: set[str] = field(default_factory=set)  # lists (and their deltas) served with bytes the index does not name
     hits_fail: int = 0
     seen: list[Seen] = field(default_factory=list)
     hits: list[dict[str, Any]] = field(default_factory=list)
@@ -159,6 +159,8 @@ class FakeCenter:
             fmt = FORMATS[name]
             delta = fmt.render_delta(compute_delta(self.snapshots[start], self.snapshots[self.version], fmt.kind))
             if delta is not None:
+                if name in self.corrupt:
+                    delta += b"++70000000000:phishing\n"
                 return web.Response(body=delta, headers={**headers, "X-Delta-From": since})
         if matches_if_none_match(request.headers.get("If-None-Match"), self.version):
             return web.Response(status=304, headers=headers)
