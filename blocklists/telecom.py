@@ -245,6 +245,8 @@ def apply_dbtext_delta(table: bytes, delta: bytes, held_version: int) -> tuple[b
 
 
 def _key_of(line: str) -> str:
+    if "\\" not in line:  # keys are numbers: a row needs unescaping only in its text fields
+        return line.split(":", 1)[0]
     try:
         return dbtext_fields(line)[0]
     except ValueError as exc:
