@@ -127,16 +127,12 @@ def _cdr(args: argparse.Namespace, settings: Settings) -> int:
     import io  # noqa: PLC0415 - the verb's own imports
     import os  # noqa: PLC0415
 
-    from antifraud.adapters.cdr_profiles import load_profile  # noqa: PLC0415
-    from antifraud.adapters.detection_config import load_brands  # noqa: PLC0415
-    from antifraud.adapters.intake_client import IntakeClient  # noqa: PLC0415
-    from antifraud.adapters.suffixes import BundledSuffixList  # noqa: PLC0415
+    from antifraud.adapters.cdr_config import load_official_numbers, load_profile  # noqa: PLC0415
     from antifraud.calls import CallAnalyzer  # noqa: PLC0415
     from antifraud.commands.cdr import analyze_stream  # noqa: PLC0415
 
     profile = load_profile(args.profiles, args.profile)
-    brands = load_brands(args.brands or settings.brands_file, BundledSuffixList())
-    analyzer = CallAnalyzer(profile, {number for brand in brands for number in brand.phones})
+    analyzer = CallAnalyzer(profile, load_official_numbers(args.brands or settings.brands_file))
     center = args.center or os.environ.get("ANTIFRAUD_CENTER", "")
     key = os.environ.get(args.key_env, "").strip()
     if args.submit and (not center or not key):
@@ -153,6 +149,8 @@ def _cdr(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> int:
         if not args.submit:
             return await analyze_stream(stream, analyzer, sys.stdout, sys.stderr)
+        from antifraud.adapters.intake_client import IntakeClient  # noqa: PLC0415 - aiohttp only when submitting
+
         async with IntakeClient(center, key) as intake:
             code = await analyze_stream(stream, analyzer, sys.stdout, sys.stderr, intake)
             for item in intake.rejected[:20]:

@@ -29,6 +29,7 @@ attempt, a long call) is in functions of its own.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any
@@ -135,139 +136,156 @@ class CallAnalyzer:
         found = self._found
         records = invalid_count = 0
         countdown = self._countdown
-        for row in rows:
-            records += 1
-            try:
-                start_text, caller_text, callee, duration_text, answered_text, trunk = (
-                    row[i_start],
-                    row[i_caller],
-                    row[i_callee],
-                    row[i_duration],
-                    row[i_answered],
-                    row[i_trunk],
-                )
-                start = int(start_text) if start_text.isdigit() else parse_start(start_text)
-                # the raises below are caught a few lines down, with the other bad fields
-                if not duration_text.isdigit():
-                    raise InvalidRecord(f"duration_s is {duration_text[:30]!r}; it must be whole seconds")  # noqa: TRY301
-                duration = int(duration_text)
-                if duration > MAX_DURATION_S:
-                    raise InvalidRecord(f"duration_s {duration} is longer than a week")  # noqa: TRY301
-                if answered_text == "1":
-                    answered = True
-                elif answered_text == "0":
-                    answered = False
-                else:
-                    raise InvalidRecord(f"answered is {answered_text[:30]!r}; it must be 0 or 1")  # noqa: TRY301
-                if trunk == "domestic":
-                    international = False
-                elif trunk == "international":
-                    international = True
-                else:
-                    raise InvalidRecord(f"trunk is {trunk[:30]!r}; use 'international' or 'domestic'")  # noqa: TRY301
-                # E.164 as most switches write it passes at a glance (+7: twelve characters); the rest
-                # is read by cdr_number
-                if not (callee[:1] == "+" and callee[1:].isdigit() and _e164_length(callee)):
-                    callee = cdr_number(callee, "callee") or ""
-                if caller_text[:1] == "+" and caller_text[1:].isdigit() and _e164_length(caller_text):
-                    caller: str | None = caller_text
-                else:
-                    caller = cdr_number(caller_text, "caller")
-            except IndexError:
-                invalid_count += 1
-                invalid(f"the row has {len(row)} fields; the header names {parser.width} or more")
-                continue
-            except InvalidRecord as exc:
-                invalid_count += 1
-                invalid(exc.message)
-                continue
-            countdown -= 1
-            if not countdown:
-                countdown = _CHECK_EVERY
-                self._bound(start)
-            if callee in watched:
-                watched[callee] = start
-            if answered and duration >= irsf_min:
-                self._irsf(start, caller or "a withheld number", callee, duration)
-            if caller is not None:
-                if international and caller in official:
-                    self._spoofed_cli(start, caller)
-                end = start + duration
-                state = states.get(caller)
-                if state is None:
-                    # Most numbers call once in a window: a first call is held as (start, callee, end)
-                    # and the full state is built at the second; a first call that needs it at once
-                    # (a wangiri attempt, a home number from abroad) builds it now.
-                    wangiri_attempt = not answered and duration <= wangiri_max
-                    home_abroad = international and caller.startswith(home)
-                    if not (wangiri_attempt or home_abroad):
-                        states[caller] = (start, callee, end)
+        try:
+            for row in rows:
+                records += 1
+                try:
+                    start_text, caller_text, callee, duration_text, answered_text, trunk = (
+                        row[i_start],
+                        row[i_caller],
+                        row[i_callee],
+                        row[i_duration],
+                        row[i_answered],
+                        row[i_trunk],
+                    )
+                    start = int(start_text) if start_text.isdigit() else parse_start(start_text)
+                    # the raises below are caught a few lines down, with the other bad fields
+                    if not duration_text.isdigit():
+                        raise InvalidRecord(f"duration_s is {duration_text[:30]!r}; it must be whole seconds")  # noqa: TRY301
+                    duration = int(duration_text)
+                    if duration > MAX_DURATION_S:
+                        raise InvalidRecord(f"duration_s {duration} is longer than a week")  # noqa: TRY301
+                    if answered_text == "1":
+                        answered = True
+                    elif answered_text == "0":
+                        answered = False
                     else:
-                        states[caller] = state = _promote((start, callee, end))
-                        if wangiri_attempt:
+                        raise InvalidRecord(f"answered is {answered_text[:30]!r}; it must be 0 or 1")  # noqa: TRY301
+                    if trunk == "domestic":
+                        international = False
+                    elif trunk == "international":
+                        international = True
+                    else:
+                        raise InvalidRecord(f"trunk is {trunk[:30]!r}; use 'international' or 'domestic'")  # noqa: TRY301
+                    # E.164 as most switches write it passes at a glance (+7: twelve characters); the rest
+                    # is read by cdr_number
+                    size = len(callee)
+                    if not (
+                        callee[:1] == "+"
+                        and callee[1:].isdigit()
+                        and (size == 12 if callee[1] == "7" else 8 <= size <= 16)
+                    ):
+                        callee = cdr_number(callee, "callee") or ""
+                    size = len(caller_text)
+                    if (
+                        caller_text[:1] == "+"
+                        and caller_text[1:].isdigit()
+                        and (size == 12 if caller_text[1] == "7" else 8 <= size <= 16)
+                    ):
+                        caller: str | None = caller_text
+                    else:
+                        caller = cdr_number(caller_text, "caller")
+                except IndexError:
+                    invalid_count += 1
+                    invalid(f"the row has {len(row)} fields; the header names {parser.width} or more")
+                    continue
+                except InvalidRecord as exc:
+                    invalid_count += 1
+                    invalid(exc.message)
+                    continue
+                countdown -= 1
+                if not countdown:
+                    countdown = _CHECK_EVERY
+                    self._bound(start)
+                    states = self._callers  # the bound may have rebuilt it
+                if callee in watched:
+                    watched[callee] = start
+                if answered and duration >= irsf_min:
+                    self._irsf(start, caller or "a withheld number", callee, duration)
+                if caller is not None:
+                    if international and caller in official:
+                        self._spoofed_cli(start, caller)
+                    end = start + duration
+                    state = states.get(caller)
+                    if state is None:
+                        # Most numbers call once in a window: a first call is held as (start, callee, end)
+                        # and the full state is built at the second; a first call that needs it at once
+                        # (a wangiri attempt, a home number from abroad) builds it now.
+                        wangiri_attempt = not answered and duration <= wangiri_max
+                        home_abroad = international and caller.startswith(home)
+                        if not (wangiri_attempt or home_abroad):
+                            states[caller] = (start, callee, end)
+                        else:
+                            states[caller] = state = _promote((start, callee, end))
+                            if wangiri_attempt:
+                                self._wangiri(start, caller, callee, state, international)
+                            if home_abroad:
+                                self._home_on_international(caller, state)
+                    else:
+                        if type(state) is tuple:
+                            states[caller] = state = _promote(state)
+                        state[LAST] = start
+                        # calls per minute
+                        if start - state[M_START] >= 60:
+                            state[M_START], state[M_CALLS] = start, 1
+                        else:
+                            state[M_CALLS] += 1
+                            if state[M_CALLS] >= cpm_warning:
+                                self._velocity(caller, state, "cpm")
+                        # distinct callees per hour
+                        if start - state[H_START] >= 3600:
+                            state[H_START], state[H_CALLS], state[H_CALLEES] = start, 1, (callee,)
+                        else:
+                            state[H_CALLS] += 1
+                            callees = state[H_CALLEES]
+                            if callee not in callees:
+                                if type(callees) is tuple:
+                                    callees += (callee,)
+                                    state[H_CALLEES] = callees if len(callees) <= _SMALL else set(callees)
+                                else:
+                                    callees.add(callee)
+                                if len(callees) >= callees_warning:
+                                    self._velocity(caller, state, "callees")
+                        # concurrent calls
+                        if start < state[LAST_END] or state[ENDS] is not None:
+                            self._concurrent(start, end, caller, state)
+                        elif end > state[LAST_END]:
+                            state[LAST_END] = end
+                        # sequential callees: each call to the number after the previous one (a dialler)
+                        last = state[SEQ_LAST]
+                        if last[:-4] == callee[:-4] and _next_number(last, callee):
+                            state[SEQ_RUN] += 1
+                            if state[SEQ_RUN] >= seq_warning:
+                                self._velocity(caller, state, "sequential", callee)
+                        else:
+                            state[SEQ_RUN] = 1
+                        state[SEQ_LAST] = callee
+                        if not answered and duration <= wangiri_max:
                             self._wangiri(start, caller, callee, state, international)
-                        if home_abroad:
+                        # SIM-box: the number's day
+                        if start - state[D_START] >= day:
+                            state[D_START], state[D_CALLS], state[D_CALLEES], state[D_HOME_INTL] = start, 1, None, 0
+                        else:
+                            state[D_CALLS] += 1
+                            if state[D_CALLS] >= simbox_gate:
+                                self._simbox(caller, callee, state, simbox_min)
+                        if international and caller.startswith(home):
                             self._home_on_international(caller, state)
-                else:
-                    if type(state) is tuple:
-                        states[caller] = state = _promote(state)
-                    state[LAST] = start
-                    # calls per minute
-                    if start - state[M_START] >= 60:
-                        state[M_START], state[M_CALLS] = start, 1
-                    else:
-                        state[M_CALLS] += 1
-                        if state[M_CALLS] >= cpm_warning:
-                            self._velocity(caller, state, "cpm")
-                    # distinct callees per hour
-                    if start - state[H_START] >= 3600:
-                        state[H_START], state[H_CALLS], state[H_CALLEES] = start, 1, (callee,)
-                    else:
-                        state[H_CALLS] += 1
-                        callees = state[H_CALLEES]
-                        if callee not in callees:
-                            if type(callees) is tuple:
-                                callees += (callee,)
-                                state[H_CALLEES] = callees if len(callees) <= _SMALL else set(callees)
-                            else:
-                                callees.add(callee)
-                            if len(callees) >= callees_warning:
-                                self._velocity(caller, state, "callees")
-                    # concurrent calls
-                    if start < state[LAST_END] or state[ENDS] is not None:
-                        self._concurrent(start, end, caller, state)
-                    elif end > state[LAST_END]:
-                        state[LAST_END] = end
-                    # sequential callees: each call to the number after the previous one (a dialler)
-                    last = state[SEQ_LAST]
-                    if last[:-4] == callee[:-4] and _next_number(last, callee):
-                        state[SEQ_RUN] += 1
-                        if state[SEQ_RUN] >= seq_warning:
-                            self._velocity(caller, state, "sequential", callee)
-                    else:
-                        state[SEQ_RUN] = 1
-                    state[SEQ_LAST] = callee
-                    if not answered and duration <= wangiri_max:
-                        self._wangiri(start, caller, callee, state, international)
-                    # SIM-box: the number's day
-                    if start - state[D_START] >= day:
-                        state[D_START], state[D_CALLS], state[D_CALLEES], state[D_HOME_INTL] = start, 1, None, 0
-                    else:
-                        state[D_CALLS] += 1
-                        if state[D_CALLS] >= simbox_gate:
-                            self._simbox(caller, callee, state, simbox_min)
-                    if international and caller.startswith(home):
-                        self._home_on_international(caller, state)
-            if found:
-                self.records, self.invalid, self._countdown = (
-                    self.records + records,
-                    self.invalid + invalid_count,
-                    countdown,
-                )
-                records = invalid_count = 0
-                yield from found
-                found.clear()
-        self.records, self.invalid, self._countdown = self.records + records, self.invalid + invalid_count, countdown
+                if found:
+                    self.records, self.invalid, self._countdown = (
+                        self.records + records,
+                        self.invalid + invalid_count,
+                        countdown,
+                    )
+                    records = invalid_count = 0
+                    yield from found
+                    found.clear()
+        finally:  # also when the rows raise (a line the CSV reader cannot read): the counts stay right
+            self.records, self.invalid, self._countdown = (
+                self.records + records,
+                self.invalid + invalid_count,
+                countdown,
+            )
 
     # patterns ------------------------------------------------------------------------------------------
     def _report(
@@ -480,22 +498,17 @@ class CallAnalyzer:
         return group
 
     def _bound(self, now: float) -> None:
-        """Keep the state within `max_tracked_numbers`, dropping the least recently active; and, once
-        per quarter of the longest window, drop what has been idle longer than any window."""
+        """Keep the state within `max_tracked_numbers`; and, once per quarter of the longest window,
+        drop what has been idle longer than any window."""
         profile = self.profile
-        callers = self._callers
-        if len(callers) > profile.max_tracked_numbers:
-            keep = profile.max_tracked_numbers * 9 // 10
-            cutoff = heapq.nlargest(keep, (state[LAST] for state in callers.values()))[-1]
-            for key in [k for k, state in callers.items() if state[LAST] < cutoff]:
-                del callers[key]
+        if len(self._callers) > profile.max_tracked_numbers:
+            self._callers = _most_recent(self._callers, profile.max_tracked_numbers // 2)
         if self._swept_at is not None and now - self._swept_at < profile.longest_window / 4:
             return
         self._swept_at = now
         horizon = now - profile.longest_window
-        for key in [k for k, state in callers.items() if state[LAST] < horizon]:
-            del callers[key]
-        for key in [k for k, called in self._watched.items() if k not in callers]:
+        self._callers = {k: state for k, state in self._callers.items() if state[LAST] >= horizon}
+        for key in [k for k in self._watched if k not in self._callers]:
             del self._watched[key]
         for groups in (self._destinations, self._ranges, self._spoofed):
             while groups and next(iter(groups.values())).start < horizon:
@@ -509,8 +522,17 @@ class CallAnalyzer:
         )
 
 
-def _e164_length(number: str) -> bool:
-    return len(number) == 12 if number[1] == "7" else 8 <= len(number) <= 16
+def _most_recent(callers: dict[str, Any], keep: int) -> dict[str, Any]:
+    """About the `keep` most recently active numbers (a new dict: dropping half of a dict in place
+    would leave holes every later scan walks past). The cut-off is read from a sample: exactness
+    does not matter, and sorting half a million times would."""
+    lasts = [state[LAST] for state in itertools.islice(callers.values(), 0, None, max(1, len(callers) // 1000))]
+    lasts.sort()
+    cutoff = lasts[max(0, len(lasts) - 1 - len(lasts) * keep // max(len(callers), 1))]
+    recent = {k: state for k, state in callers.items() if state[LAST] > cutoff}
+    if len(recent) > keep:  # a burst in one second: keep the latest arrivals whatever their time
+        recent = dict(itertools.islice(recent.items(), len(recent) - keep, None))
+    return recent
 
 
 def _promote(first: tuple[float, str, float]) -> list:  # type: ignore[type-arg]

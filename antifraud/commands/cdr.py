@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import gc
-from collections.abc import Callable, Iterator
 from typing import Protocol, TextIO
 
 from antifraud.calls import CallAnalyzer, Finding, InvalidRecord, RecordParser
@@ -41,18 +40,6 @@ def report_of(finding: Finding) -> dict[str, str]:
         "category": CATEGORY_OF[finding.pattern],
         "comment": f"call records, {finding.pattern} ({finding.severity}, {finding.calls} calls): {finding.detail}",
     }
-
-
-def _rows(reader: Iterator[list[str]], unreadable: Callable[[csv.Error], None]) -> Iterator[list[str]]:
-    """The reader's rows; a line the CSV reader itself cannot read (a NUL byte, a runaway quoted field)
-    is reported and skipped like any malformed row."""
-    while True:
-        try:
-            yield from reader
-        except csv.Error as exc:
-            unreadable(exc)
-            continue
-        return
 
 
 async def analyze_stream(
@@ -90,13 +77,19 @@ async def analyze_stream(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for finding in analyzer.analyze(header, _rows(reader, not_csv), invalid):
-            write(finding.to_json() + "\n")
-            if intake is not None:
-                pending.append(report_of(finding))
-                if len(pending) >= BATCH:
-                    failed += await _submit(intake, pending, err)
-                    pending = []
+        while True:  # a line the CSV reader cannot read ends one pass; the next pass goes on after it
+            try:
+                for finding in analyzer.analyze(header, reader, invalid):
+                    write(finding.to_json() + "\n")
+                    if intake is not None:
+                        pending.append(report_of(finding))
+                        if len(pending) >= BATCH:
+                            failed += await _submit(intake, pending, err)
+                            pending = []
+            except csv.Error as exc:
+                not_csv(exc)
+                continue
+            break
         if intake is not None and pending:
             failed += await _submit(intake, pending, err)
     finally:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from antifraud.adapters.cdr_profiles import DEFAULT_PROFILES, load_profile
+from antifraud.adapters.cdr_config import DEFAULT_PROFILES, load_official_numbers, load_profile
 from antifraud.calls.profiles import Levels, Profile, parse_profiles
 from antifraud.domain.errors import ConfigError
 
@@ -69,3 +69,12 @@ def test_a_missing_or_broken_file_is_a_clear_error(tmp_path):
     broken.write_text("[profile.default\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_profile(Path(broken), "default")
+
+
+def test_official_numbers_come_from_the_brands_file_normalized(tmp_path, repo_root):
+    numbers = load_official_numbers(repo_root / "config" / "brands.toml")
+    assert {"+77272585965", "9999"} <= numbers
+    bad = tmp_path / "brands.toml"
+    bad.write_text('[[brand]]\nname = "X"\nphones = ["not a number"]\n')
+    with pytest.raises(ConfigError, match="phone 'not a number'"):
+        load_official_numbers(bad)
