@@ -27,6 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+import pytest
 from peers import require_binary
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,6 +38,17 @@ EMPTY_TABLES = {
     "phones.ranges.kamailio": "prefix(string) reason(string) listed(string)\n",
     "phones.official.kamailio": "number(str) brand(str)\n",
 }
+
+
+def require_module(name: str, debian_package: str) -> None:
+    """A Kamailio module from a package of its own (http_client, jansson): skipped on a developer's
+    machine without it, a failure under CI=true, like tests/peers.require_binary."""
+    if any(Path("/usr/lib").glob(f"*/kamailio/modules/{name}.so")):
+        return
+    message = f"Kamailio's {name} module is missing: install the Debian package {debian_package}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true and {message}")
+    pytest.skip(message)
 
 
 def free_udp_port() -> int:
@@ -198,8 +210,53 @@ class Kamailio:
             sys.stderr.write(f"--- kamailio output ({self.log_path}) ---\n{self.logs()[-20000:]}\n")
 
 
+UAS_SCENARIO = """<?xml version="1.0" encoding="UTF-8"?>
+<scenario name="uas">
+<recv request="INVITE" crlf="true"/>
+<send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+[last_Record-Route:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Length: 0
+
+]]></send>
+<send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+[last_Record-Route:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Length: 0
+
+]]></send>
+<recv request="ACK" crlf="true"/>
+<recv request="BYE"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""
+
+
 class SippUas:
-    """sipp's built-in UAS (answers 200, takes the ACK and the BYE) on a free loopback port."""
+    """A sipp UAS on a free loopback port: answers 200, then takes the ACK and the BYE through the
+    proxy. Unlike sipp's built-in one it echoes Record-Route, so the ACK and the BYE come back along
+    the proxy's route (and a call only counts as connected when they reached this UAS)."""
 
     def __init__(self, workdir: Path) -> None:
         self.binary = require_binary("sipp", "sip-tester")
@@ -209,8 +266,10 @@ class SippUas:
 
     def __enter__(self) -> Self:
         log = self.log_path.open("ab")
+        scenario = self.log_path.with_name("sipp-uas.xml")
+        scenario.write_text(UAS_SCENARIO)
         self.proc = subprocess.Popen(
-            [self.binary, "-sn", "uas", "-i", "127.0.0.1", "-p", str(self.port), "-nostdin"],
+            [self.binary, "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(self.port), "-nostdin"],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -231,7 +290,7 @@ class SippUas:
                 self.proc.wait()
 
 
-INVITE = """<send retrans="500"><![CDATA[
+INVITE = """<send retrans="500" start_txn="invite"><![CDATA[
 INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
@@ -251,11 +310,11 @@ t=0 0
 m=audio [media_port] RTP/AVP 0
 a=rtpmap:0 PCMU/8000
 ]]></send>
-<recv response="100" optional="true"/>
-<recv response="180" optional="true"/>
+<recv response="100" optional="true" response_txn="invite"/>
+<recv response="180" optional="true" response_txn="invite"/>
 """
 
-ACK_603 = """<send><![CDATA[
+ACK_603 = """<send ack_txn="invite"><![CDATA[
 ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch-{back}]
 From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
@@ -268,7 +327,7 @@ Content-Length: 0
 ]]></send>
 """
 
-DECLINED = """<recv response="603"{next}>
+DECLINED = """<recv response="603" response_txn="invite"{next}>
   <action>
     <ereg regexp=".*" search_in="hdr" header="Reason:" check_it="true" assign_to="reason"/>
     <log message="reason=[$reason]"/>
@@ -276,8 +335,8 @@ DECLINED = """<recv response="603"{next}>
 </recv>
 """
 
-ANSWERED = """<recv response="200" rrs="true"/>
-<send><![CDATA[
+ANSWERED = """<recv response="200" rrs="true" response_txn="invite"/>
+<send ack_txn="invite"><![CDATA[
 ACK [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
@@ -290,7 +349,7 @@ Max-Forwards: 70
 Content-Length: 0
 
 ]]></send>
-<send retrans="500"><![CDATA[
+<send retrans="500" start_txn="bye"><![CDATA[
 BYE [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
@@ -303,7 +362,7 @@ Max-Forwards: 70
 Content-Length: 0
 
 ]]></send>
-<recv response="200"/>
+<recv response="200" response_txn="bye"/>
 <nop><action><log message="outcome=connected"/></action></nop>
 """
 

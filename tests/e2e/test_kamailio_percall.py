@@ -11,7 +11,7 @@ import time
 
 import pytest
 from fake_center import KEY, FakeCenter, ThreadedServer
-from sip import Kamailio, SippUas, sipp_call
+from sip import Kamailio, SippUas, require_module, sipp_call
 
 pytestmark = pytest.mark.e2e
 
@@ -36,6 +36,8 @@ def server(center):
 
 @pytest.fixture
 def kamailio(tmp_path, server):
+    require_module("http_client", "kamailio-utils-modules")
+    require_module("jansson", "kamailio-extra-modules")
     with (
         SippUas(tmp_path) as uas,
         Kamailio(
