@@ -23,6 +23,7 @@ Only rows.py is imported at run time: blocklists.formats registers these pieces.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -213,35 +214,56 @@ class DeltaMismatch(InvalidSnapshot):
 
 def apply_dbtext_delta(table: bytes, delta: bytes, held_version: int) -> tuple[bytes, int]:
     """The table after `delta`, and the version it is at. Raises DeltaMismatch when the delta starts
-    from another version than `held_version` or cannot be read; the caller then fetches the full table."""
+    from another version than `held_version` or cannot be read; the caller then fetches the full table.
+
+    The table's rows are in key order, so the changes are merged in: each is found by bisection and
+    the rows between are copied as they are (a million-row table and a thousand changes: a fraction of
+    a second). A table that is not in key order gives bytes whose checksum the caller refuses."""
     try:
         text, body = table.decode("utf-8"), delta.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DeltaMismatch(f"not UTF-8: {exc}") from exc
+    changes, from_version, to_version = _read_delta(body)
+    if from_version != held_version:
+        raise DeltaMismatch(f"the delta starts at version {from_version}, the table held is {held_version}")
     header, _, rows_text = text.partition("\n")
-    meta: dict[str, str] = {}
-    rows = {_key_of(line): line for line in rows_text.splitlines()}
+    rows = rows_text.splitlines()
+    merged: list[str] = []
+    position = 0
+    for key in sorted(changes):
+        index = bisect.bisect_left(rows, key, lo=position, key=_key_of)
+        merged.extend(rows[position:index])
+        if index < len(rows) and _key_of(rows[index]) == key:
+            index += 1  # replaced or removed
+        if changes[key] is not None:
+            merged.append(changes[key])  # type: ignore[arg-type]
+        position = index
+    merged.extend(rows[position:])
+    merged.append("")
+    return (header + "\n" + "\n".join(merged)).encode("utf-8"), to_version
+
+
+def _read_delta(body: str) -> tuple[dict[str, str | None], int, int]:
+    """{key: new row, or None to remove it}, and the versions the delta joins."""
     lines = body.splitlines()
     if not lines or lines[0] != DELTA_TITLE:
         raise DeltaMismatch("the body is not a db_text delta")
+    meta: dict[str, str] = {}
+    changes: dict[str, str | None] = {}
     for line in lines[1:]:
         if line.startswith("# "):
             name, _, value = line[2:].partition(": ")
             meta[name] = value
         elif line.startswith("+") and len(line) > 1:
-            rows[_key_of(line[1:])] = line[1:]
+            changes[_key_of(line[1:])] = line[1:]
         elif line.startswith("-") and len(line) > 1:
-            rows.pop(line[1:], None)
+            changes[line[1:]] = None
         else:
             raise DeltaMismatch(f"unreadable delta line {line[:60]!r}")
     try:
-        from_version, to_version = int(meta["from_version"]), int(meta["to_version"])
+        return changes, int(meta["from_version"]), int(meta["to_version"])
     except (KeyError, ValueError) as exc:
         raise DeltaMismatch("the delta does not say which versions it joins") from exc
-    if from_version != held_version:
-        raise DeltaMismatch(f"the delta starts at version {from_version}, the table held is {held_version}")
-    body_rows = "".join(rows[k] + "\n" for k in sorted(rows))
-    return (header + "\n" + body_rows).encode("utf-8"), to_version
 
 
 def _key_of(line: str) -> str:

@@ -10,16 +10,18 @@ go first), so a file larger than memory is analysed in the memory of its busiest
 Records are expected in the order calls started (as switches write them, give or take seconds); a
 record from before a number's window simply counts in that window.
 
-The patterns and their sources:
+The patterns and their sources (docs/telecom.md says more):
 - velocity: calls per minute, concurrent calls and sequential callees (the cpm, concurrent and
   sequential rules of OpenSIPS fraud_detection), distinct callees per hour;
-- wangiri: one-ring unanswered calls from a number, or from a block of numbers, to many subscribers
-  (GSMA FS.xx / CFCA fraud guides: short ring, no answer, many destinations, rotating CLIs of a range);
-- IRSF: bursts of long answered calls to premium-rate or high-cost destinations (CFCA, GSMA IRSF);
+- wangiri: one-ring unanswered calls from a number, or from a block of foreign numbers an auto-dialler
+  rotates through, to many subscribers (iconectiv, Neural Technologies: a form of IRSF that waits for
+  the call back to a premium number);
+- IRSF: bursts of long answered calls to premium-rate or high-cost destinations (CFCA);
 - spoofed CLI: an official number of a protected brand arriving on the international trunk;
 - SIM-box hints (Murynets et al., "Analysis and detection of SIMbox fraud in mobility networks",
-  IEEE INFOCOM 2014): many calls to many distinct subscribers with few repeats, a number that is never
-  called itself, and home-network numbers arriving on the international trunk (bypass, refiling).
+  IEEE INFOCOM 2014; HAUD and Oksijen's indicators): many calls to many distinct subscribers with few
+  repeats (B-party diversity), a number nobody calls back, and home-network numbers arriving on the
+  international trunk (bypass, refiling).
 
 The loop reads fields and updates counters inline (a million records a few seconds, the aim of
 benchmarks/bench_calls.py); what happens rarely (a threshold reached, overlapping calls, a wangiri
@@ -125,6 +127,7 @@ class CallAnalyzer:
         velocity, wangiri, simbox = profile.velocity, profile.wangiri, profile.simbox
         cpm_warning = velocity.calls_per_minute.warning
         callees_warning = velocity.distinct_callees_per_hour.warning
+        callees_critical = velocity.distinct_callees_per_hour.critical
         seq_warning = velocity.sequential_callees.warning
         wangiri_max = wangiri.max_duration_s
         irsf_min = profile.irsf.min_duration_s
@@ -242,7 +245,7 @@ class CallAnalyzer:
                                 if type(callees) is tuple:
                                     callees += (callee,)
                                     state[H_CALLEES] = callees if len(callees) <= _SMALL else set(callees)
-                                else:
+                                elif len(callees) <= callees_critical:  # beyond it nothing more is reported
                                     callees.add(callee)
                                 if len(callees) >= callees_warning:
                                     self._velocity(caller, state, "callees")
