@@ -9,7 +9,10 @@ STAMP := $(VENV)/.installed-stamp
 # Debian packages of the real peers the end-to-end tests start: binary=package
 PEERS := unbound=unbound unbound-checkconf=unbound named-checkzone=bind9-utils named-checkconf=bind9-utils \
 	named=bind9 pdns_recursor=pdns-recursor \
-	prometheus=prometheus promtool=prometheus dnsmasq=dnsmasq-base openssl=openssl
+	prometheus=prometheus promtool=prometheus dnsmasq=dnsmasq-base openssl=openssl \
+	kamailio=kamailio kamcmd=kamailio sipp=sip-tester
+# Files (under /usr/lib/<arch>/) that packages without a binary of their own bring: file=package
+PEER_FILES := kamailio/modules/http_client.so=kamailio-utils-modules kamailio/modules/jansson.so=kamailio-extra-modules
 
 .PHONY: run test lint unit e2e peers venv eval bench clean
 
@@ -25,6 +28,8 @@ venv: $(STAMP)
 peers:
 	@missing=""; for pair in $(PEERS); do bin=$${pair%%=*}; pkg=$${pair##*=}; \
 	  command -v $$bin >/dev/null 2>&1 || [ -x /usr/sbin/$$bin ] || missing="$$missing $$pkg"; done; \
+	for pair in $(PEER_FILES); do file=$${pair%%=*}; pkg=$${pair##*=}; \
+	  ls /usr/lib/*/$$file >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing Debian packages:$$missing"; \

@@ -86,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     de.add_argument("--category", choices=[c.value for c in Category])
     de.add_argument("--analyst", default=None, help="who decides (default: the login name)")
 
+    _telecom_parsers(sub)
+
     al = sub.add_parser("allow", help="manage the allowlist").add_subparsers(dest="allow_command", required=True)
     for verb in ("add", "remove"):
         a = al.add_parser(verb, help=f"{verb} an allowlist entry")
@@ -94,6 +96,85 @@ def _parser() -> argparse.ArgumentParser:
         a.add_argument("--type", choices=[t.value for t in IndicatorType])
         a.add_argument("--analyst", default=None)
     return p
+
+
+def _telecom_parsers(sub: Any) -> None:
+    """`gateway-agent` and `cdr analyze` (docs/telecom.md)."""
+    ga = sub.add_parser("gateway-agent", help="keep a Kamailio's tables at the center's lists; report its refusals")
+    ga.add_argument("--center", required=True, help="the center's URL, e.g. https://afc.example.kz")
+    ga.add_argument("--tables", type=Path, required=True, help="the directory Kamailio's db_text reads (TABLES_URL)")
+    ga.add_argument("--rpc", default="http://127.0.0.1:5090/RPC", help="Kamailio's JSON-RPC URL (RPC_PORT, /RPC)")
+    ga.add_argument("--key-env", default="ANTIFRAUD_KEY", help="environment variable holding the pull key")
+    ga.add_argument(
+        "--lists",
+        default="phones.kamailio,phones.ranges.kamailio,phones.official.kamailio",
+        help="the tables to keep (comma-separated list names)",
+    )
+    ga.add_argument("--interval", type=float, default=10.0, help="seconds between syncs (default 10)")
+    ga.add_argument("--hits-interval", type=float, default=60.0, help="seconds between hit reports (default 60)")
+    ga.add_argument("--once", action="store_true", help="one sync and one hit report, then exit (1 if either failed)")
+
+    cd = sub.add_parser("cdr", help="call records").add_subparsers(dest="cdr_command", required=True)
+    ca = cd.add_parser("analyze", help="find fraud in call records (CSV); one JSON finding per line")
+    ca.add_argument("file", help="CSV with a header (start,caller,callee,duration_s,answered,trunk), or - for stdin")
+    ca.add_argument("--profile", default="default", help="the thresholds to use (default: default)")
+    ca.add_argument("--profiles", type=Path, help="profiles file (default config/cdr_profiles.toml)")
+    ca.add_argument("--brands", type=Path, help="brands file, for official numbers (default: the configured one)")
+    ca.add_argument("--submit", action="store_true", help="also send every finding to the center as a report")
+    ca.add_argument("--center", help="the center's URL for --submit (default: $ANTIFRAUD_CENTER)")
+    ca.add_argument("--key-env", default="ANTIFRAUD_KEY", help="environment variable holding the report key")
+
+
+def _gateway_agent(args: argparse.Namespace) -> int:
+    from workers.gateway.main import AgentOptions, run_agent  # noqa: PLC0415 - only this verb needs it
+    from workers.gateway.model import GatewayAgentError  # noqa: PLC0415
+
+    options = AgentOptions(
+        args.center, args.tables, args.rpc, args.key_env, args.lists, args.interval, args.hits_interval, args.once
+    )
+    try:
+        return asyncio.run(run_agent(options))
+    except GatewayAgentError as exc:
+        sys.stderr.write(f"antifraud gateway-agent: {exc}\n")
+        return 2
+
+
+def _cdr(args: argparse.Namespace, settings: Settings) -> int:
+    import io  # noqa: PLC0415 - the verb's own imports
+    import os  # noqa: PLC0415
+
+    from antifraud.adapters.cdr_config import load_official_numbers, load_profile  # noqa: PLC0415
+    from antifraud.calls import CallAnalyzer  # noqa: PLC0415
+    from antifraud.commands.cdr import analyze_stream  # noqa: PLC0415
+
+    profile = load_profile(args.profiles, args.profile)
+    analyzer = CallAnalyzer(profile, load_official_numbers(args.brands or settings.brands_file))
+    center = args.center or os.environ.get("ANTIFRAUD_CENTER", "")
+    key = os.environ.get(args.key_env, "").strip()
+    if args.submit and (not center or not key):
+        raise ConfigError(f"--submit needs --center (or ANTIFRAUD_CENTER) and the report key in ${args.key_env}")
+    if args.file == "-":
+        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="")
+    else:
+        try:
+            stream = Path(args.file).open(encoding="utf-8", errors="replace", newline="", buffering=1 << 20)  # noqa: SIM115
+        except OSError as exc:
+            sys.stderr.write(f"antifraud: cannot read {args.file}: {exc.strerror}\n")
+            return 2
+
+    async def run() -> int:
+        if not args.submit:
+            return await analyze_stream(stream, analyzer, sys.stdout, sys.stderr)
+        from antifraud.adapters.intake_client import IntakeClient  # noqa: PLC0415 - aiohttp only when submitting
+
+        async with IntakeClient(center, key) as intake:
+            code = await analyze_stream(stream, analyzer, sys.stdout, sys.stderr, intake)
+            for item in intake.rejected[:20]:
+                sys.stderr.write(f"the center refused a report: {item.get('error')}\n")
+            return code
+
+    with stream:
+        return asyncio.run(run())
 
 
 def guess_type(value: str) -> IndicatorType:
@@ -255,6 +336,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _score(args, settings)
         if args.command in {"verify", "signing-key"}:
             return _signing(args)
+        if args.command == "gateway-agent":
+            return _gateway_agent(args)
+        if args.command == "cdr":
+            return _cdr(args, settings)
         return asyncio.run(_with_center(settings, args))
     except ConfigError as exc:
         sys.stderr.write(f"antifraud: configuration error: {exc.message}\n")

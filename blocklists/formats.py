@@ -23,6 +23,7 @@ from itertools import starmap
 from operator import itemgetter
 
 from antifraud.domain.model import Delta, ListKind, Snapshot
+from blocklists import telecom
 from blocklists.errors import InvalidSnapshot
 from blocklists.rows import _DOMAIN, Row, check_unique, check_value, check_version, rfc3339, to_row, to_rows
 
@@ -389,17 +390,25 @@ def build_formats(rpz: RpzOptions | None = None, extra: Iterable[ListFormat] = (
         ),
         ListFormat("domains.unbound.conf", ListKind.DOMAINS, TEXT, hash_header, unbound_run),
         ListFormat("domains.dnsmasq.conf", ListKind.DOMAINS, TEXT, hash_header, dnsmasq_run),
-        ListFormat("phones.csv", ListKind.PHONES, CSV, csv_header("e164"), csv_run, delta_body=delta_csv("e164")),
+        ListFormat(
+            "phones.csv",
+            ListKind.PHONES,
+            CSV,
+            telecom.phones_csv_header,
+            telecom.phones_csv_run,
+            delta_body=telecom.phones_delta_csv,
+        ),
         ListFormat(
             "phones.json",
             ListKind.PHONES,
             JSON,
             json_header,
-            keyed_json_run("e164"),
+            telecom.phones_json_run,
             ",",
             json_footer,
-            delta_json(keyed_json_run("e164")),
+            delta_json(telecom.phones_json_run),
         ),
+        *telecom_formats(),
         ListFormat("phones.txt", ListKind.PHONES, TEXT, hash_header, names_run, delta_body=render_delta_txt),
         ListFormat(
             "wallets.csv", ListKind.WALLETS, CSV, csv_header("address"), csv_run, delta_body=delta_csv("address")
@@ -417,6 +426,51 @@ def build_formats(rpz: RpzOptions | None = None, extra: Iterable[ListFormat] = (
         *extra,
     )
     return {f.name: f for f in formats}
+
+
+def telecom_formats() -> tuple[ListFormat, ...]:
+    """The tables SIP gateways load as they are (blocklists.telecom, docs/telecom.md)."""
+    t = telecom
+    return (
+        ListFormat(
+            "phones.kamailio",
+            ListKind.PHONES,
+            TEXT,
+            t.numbers_header,
+            t.numbers_run,
+            delta_body=t.dbtext_delta(t.numbers_run, ranges=False),
+            selects=t.is_number,
+        ),
+        ListFormat(
+            "phones.digits.kamailio", ListKind.PHONES, TEXT, t.numbers_header, t.digits_run, selects=t.is_number
+        ),
+        ListFormat(
+            "phones.expires.kamailio",
+            ListKind.PHONES,
+            TEXT,
+            t.expires_header,
+            t.expires_run,
+            delta_body=t.dbtext_delta(t.expires_run, ranges=False),
+            selects=t.is_number,
+        ),
+        ListFormat(
+            "phones.ranges.kamailio",
+            ListKind.PHONES,
+            TEXT,
+            t.ranges_header,
+            t.ranges_run,
+            delta_body=t.dbtext_delta(t.ranges_run, ranges=True),
+            selects=t.is_range,
+        ),
+        ListFormat(
+            "phones.ranges.digits.kamailio",
+            ListKind.PHONES,
+            TEXT,
+            t.ranges_header,
+            t.ranges_digits_run,
+            selects=t.is_range,
+        ),
+    )
 
 
 FORMATS: Mapping[str, ListFormat] = build_formats()

@@ -44,6 +44,7 @@ SAMPLE = Snapshot(
         entry("+77273000000", Category.SPOOFED_CALL, 85, days=1, expires=T0 + timedelta(days=30)),
         entry("+77011234567", Category.WANGIRI, 70, days=2),
         entry("+79161234567", Category.SMS_SCAM, 65, days=4),
+        entry("+7701999*", Category.WANGIRI, 80, days=1),  # a range: phones.csv says `prefix`
     ),
     wallets=(
         entry("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", Category.INVESTMENT_SCAM, 90, days=1),
@@ -58,7 +59,9 @@ DOMAINS_DELTA = Delta(
     added=(SAMPLE.domains[1], SAMPLE.domains[0]),
     removed=("old-scam.kz", "halyk-prize.com"),
 )
-PHONES_DELTA = Delta(ListKind.PHONES, 41, 42, added=(SAMPLE.phones[0],), removed=("+77017654321",))
+PHONES_DELTA = Delta(
+    ListKind.PHONES, 41, 42, added=(SAMPLE.phones[0], SAMPLE.phones[3]), removed=("+77017654321", "+7702555*")
+)
 WALLETS_DELTA = Delta(
     ListKind.WALLETS, 41, 42, added=(SAMPLE.wallets[0],), removed=("1BoatSLRHtKNngkdXEeobR76b53LETtpyT",)
 )
@@ -207,21 +210,23 @@ def test_hosts_unbound_dnsmasq_and_txt_lines():
     assert "address=/invest-kz.top/" in content["domains.dnsmasq.conf"]
     data = [line for line in content["domains.txt"] if not line.startswith("#")]
     assert data == sorted(e.value for e in SAMPLE.domains)
-    assert content["phones.txt"][-3:] == ["+77011234567", "+77273000000", "+79161234567"]
+    assert content["phones.txt"][-4:] == ["+77011234567", "+7701999*", "+77273000000", "+79161234567"]
 
 
 def test_phones_csv_parses_with_the_header_and_rfc3339_times():
     rows = list(csv.DictReader(io.StringIO(FORMATS["phones.csv"].render(SAMPLE).decode())))
-    assert [r["e164"] for r in rows] == ["+77011234567", "+77273000000", "+79161234567"]
-    assert rows[1] == {
+    assert [r["e164"] for r in rows] == ["+77011234567", "+7701999*", "+77273000000", "+79161234567"]
+    assert rows[2] == {
         "e164": "+77273000000",
         "category": "spoofed_call",
         "score": "85",
         "listed_at": "2026-11-21T10:00:00Z",
         "expires_at": "2026-12-22T10:00:00Z",
         "origin": "auto",
+        "match": "exact",
     }
     assert rows[0]["expires_at"] == ""
+    assert rows[1]["match"] == "prefix"
 
 
 def test_json_lists_carry_version_and_entry_fields():
@@ -239,7 +244,7 @@ def test_json_lists_carry_version_and_entry_fields():
         "origin": "auto",
     }
     phones = json.loads(FORMATS["phones.json"].render(SAMPLE))
-    assert [e["e164"] for e in phones["entries"]] == ["+77011234567", "+77273000000", "+79161234567"]
+    assert [e["e164"] for e in phones["entries"]] == ["+77011234567", "+7701999*", "+77273000000", "+79161234567"]
 
 
 @pytest.mark.parametrize(

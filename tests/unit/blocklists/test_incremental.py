@@ -28,7 +28,10 @@ from blocklists.rows import to_row, to_rows
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 labels = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?", fullmatch=True)
 domain_values = st.builds(lambda a, b: f"{a}.{b}", labels, st.sampled_from(["kz", "com", "xn--80ao21a"]))
-phone_values = st.integers(7_000_000_000, 7_000_000_300).map(lambda n: f"+7{n}")
+phone_values = st.one_of(
+    st.integers(7_000_000_000, 7_000_000_300).map(lambda n: f"+7{n}"),
+    st.integers(7_000_000, 7_000_030).map(lambda n: f"+7{n}*"),  # ranges: formats that select rows
+)
 
 
 @st.composite
