@@ -44,6 +44,7 @@ from antifraud.storage.jobs_sqlite import SqliteJobQueue
 from antifraud.storage.sqlite import SqliteStore
 from blocklists.formats import RpzOptions
 from blocklists.renderer_process import AsyncRenderer, LocalRenderer, ProcessRenderer
+from blocklists.telecom import OFFICIAL_TABLE, render_official_table
 from blocklists.zone.server import ZoneServer
 from workers.publication import Materializer, Planner, PublicationService
 from workers.publication.zone_source import PublishedZone
@@ -224,14 +225,25 @@ def job_queue_opener(center: Center) -> Callable[[RetryPolicy], Awaitable[Sqlite
     return open_queue
 
 
-def build_renderer(settings: Settings, *, in_process: bool = False) -> AsyncRenderer:
+def official_numbers(detector: Detector) -> dict[str, bytes]:
+    """phones.official.kamailio: the protected brands' numbers, which gateways refuse from abroad."""
+    numbers = [(number, brand.name) for brand in detector.brands for number in brand.phones]
+    return {OFFICIAL_TABLE: render_official_table(numbers)}
+
+
+def build_renderer(settings: Settings, detector: Detector, *, in_process: bool = False) -> AsyncRenderer:
     rpz = RpzOptions(ttl=settings.publication.rpz_ttl)
     key = settings.signing_key
     if key is not None and not key.is_file():
         raise ConfigError(f"the signing key {key} does not exist: create one with `antifraud signing-key create`")
-    if in_process:
-        return LocalRenderer(settings.blocklist_dir, rpz, fsync=settings.publication.fsync, signing_key=key)
-    return ProcessRenderer(settings.blocklist_dir, rpz, fsync=settings.publication.fsync, signing_key=key)
+    kind = LocalRenderer if in_process else ProcessRenderer
+    return kind(
+        settings.blocklist_dir,
+        rpz,
+        fsync=settings.publication.fsync,
+        signing_key=key,
+        static=official_numbers(detector),
+    )
 
 
 @dataclass(slots=True)
@@ -301,7 +313,7 @@ async def serve(settings: Settings, *, ready: Callable[[str], None] | None = Non
     install_log_redaction()  # before the first request line can be logged: pull keys travel in paths
     disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
     async with open_center(settings, load_now=False) as center:
-        renderer = build_renderer(settings)
+        renderer = build_renderer(settings, center.detector)
         publishing = wire_publication(center, renderer)
         await publishing.materializer.start()  # the last version on disk is served at once
         center.read_model.published_version = max(center.read_model.published_version, publishing.materializer.version)

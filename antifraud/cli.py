@@ -9,7 +9,7 @@ import json
 import logging
 import sys
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -280,7 +280,7 @@ async def _publish(center: Any, settings: Settings, args: argparse.Namespace) ->
     from antifraud.app import build_renderer, wire_publication  # noqa: PLC0415
 
     target = replace(settings, blocklist_dir=args.out) if args.out else settings
-    renderer = build_renderer(target, in_process=True)
+    renderer = build_renderer(target, center.detector, in_process=True)
     publishing = wire_publication(center, renderer)
     try:
         outcome = await publishing.planner.plan(force=args.force, actor="cli")
@@ -314,6 +314,28 @@ def _signing(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(settings: Settings) -> int:
+    from antifraud.app import serve  # noqa: PLC0415
+
+    asyncio.run(serve(settings))
+    return 0
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    """The verb's handler; verbs that work on the center's state share `_with_center`."""
+    handlers: dict[str, Callable[[], int]] = {
+        "serve": lambda: _serve(settings),
+        "keys": lambda: asyncio.run(_keys(args, settings)),
+        "score": lambda: _score(args, settings),
+        "verify": lambda: _signing(args),
+        "signing-key": lambda: _signing(args),
+        "gateway-agent": lambda: _gateway_agent(args),
+        "cdr": lambda: _cdr(args, settings),
+    }
+    handler = handlers.get(args.command)
+    return handler() if handler is not None else asyncio.run(_with_center(settings, args))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -325,22 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(config)
         logging.getLogger().setLevel(logging.DEBUG if args.verbose else settings.log_level)
-        if args.command == "serve":
-            from antifraud.app import serve  # noqa: PLC0415
-
-            asyncio.run(serve(settings))
-            return 0
-        if args.command == "keys":
-            return asyncio.run(_keys(args, settings))
-        if args.command == "score":
-            return _score(args, settings)
-        if args.command in {"verify", "signing-key"}:
-            return _signing(args)
-        if args.command == "gateway-agent":
-            return _gateway_agent(args)
-        if args.command == "cdr":
-            return _cdr(args, settings)
-        return asyncio.run(_with_center(settings, args))
+        return _dispatch(args, settings)
     except ConfigError as exc:
         sys.stderr.write(f"antifraud: configuration error: {exc.message}\n")
         return 2

@@ -31,7 +31,7 @@ from antifraud.domain.model import ListKind
 from blocklists.buckets import TARGET, RowBuckets, encode_rows
 from blocklists.errors import StalePublication
 from blocklists.formats import ListFormat
-from blocklists.patching import FormatFile, WrittenFile, sha256_of, write_list
+from blocklists.patching import FILE_MODE, FormatFile, WrittenFile, sha256_of, write_list
 from blocklists.rows import Row, check_values, check_version, display_form
 from blocklists.signing import load_private_key, sign
 
@@ -130,8 +130,11 @@ class Renderer:
         fsync: bool = True,
         bucket_rows: int = TARGET,
         signing_key: Path | None = None,
+        static: Mapping[str, bytes] | None = None,
     ) -> None:
         self.directory = directory
+        # files every version carries as they are (phones.official.kamailio: the brands' official numbers)
+        self.static = dict(static or {})
         self.fsync = fsync
         self.bucket_rows = bucket_rows
         # loaded here, in the renderer's process: the key never crosses the pipe nor reaches a log
@@ -241,6 +244,11 @@ class Renderer:
                 )
                 written.pop(lst.rows_file.fmt.name)
                 files.update(written)
+            for name, body in sorted(self.static.items()):
+                (work / name).write_bytes(body)
+                (work / name).chmod(FILE_MODE)
+                entries = max(0, body.count(b"\n") - 1)  # a header line, then a row per entry
+                files[name] = WrittenFile(name, work / name, "", len(body), entries)
             files = _hashed(files)
             index = index_document(version, generated_at, files)
             (work / SUMS_NAME).write_bytes(sha256sums(files.values()))

@@ -53,9 +53,15 @@ class LocalRenderer:
     """The renderer in a worker thread of this process."""
 
     def __init__(
-        self, directory: Path, rpz: RpzOptions | None = None, *, fsync: bool = True, signing_key: Path | None = None
+        self,
+        directory: Path,
+        rpz: RpzOptions | None = None,
+        *,
+        fsync: bool = True,
+        signing_key: Path | None = None,
+        static: Mapping[str, bytes] | None = None,
     ) -> None:
-        self._renderer = Renderer(directory, build_formats(rpz), fsync=fsync, signing_key=signing_key)
+        self._renderer = Renderer(directory, build_formats(rpz), fsync=fsync, signing_key=signing_key, static=static)
         self._lock = asyncio.Lock()
 
     async def _run(self, method: str, *args: Any) -> Any:
@@ -88,8 +94,15 @@ class LocalRenderer:
         return None
 
 
-def _child(conn: Connection, directory: str, rpz: RpzOptions | None, fsync: bool, signing_key: Path | None) -> None:
-    renderer = Renderer(Path(directory), build_formats(rpz), fsync=fsync, signing_key=signing_key)
+def _child(
+    conn: Connection,
+    directory: str,
+    rpz: RpzOptions | None,
+    fsync: bool,
+    signing_key: Path | None,
+    static: Mapping[str, bytes] | None,
+) -> None:
+    renderer = Renderer(Path(directory), build_formats(rpz), fsync=fsync, signing_key=signing_key, static=static)
     while True:
         try:
             request = conn.recv()
@@ -108,10 +121,16 @@ class ProcessRenderer:
     """The renderer in a child process (spawned, so it shares nothing but the pipe)."""
 
     def __init__(
-        self, directory: Path, rpz: RpzOptions | None = None, *, fsync: bool = True, signing_key: Path | None = None
+        self,
+        directory: Path,
+        rpz: RpzOptions | None = None,
+        *,
+        fsync: bool = True,
+        signing_key: Path | None = None,
+        static: Mapping[str, bytes] | None = None,
     ) -> None:
         self.directory = directory
-        self._args = (str(directory), rpz, fsync, signing_key)
+        self._args = (str(directory), rpz, fsync, signing_key, dict(static or {}))
         self._lock = asyncio.Lock()
         self._conn: Connection | None = None
         self._process: Any = None

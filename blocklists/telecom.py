@@ -40,6 +40,7 @@ EXPIRES_HEADER = "key_name(str) key_type(int) value_type(int) key_value(str) exp
 # mtree accepts only `string` columns (DB1_STRING), where htable takes `str`
 RANGES_HEADER = "prefix(string) reason(string) listed(string)\n"
 OFFICIAL_HEADER = "number(str) brand(str)\n"
+OFFICIAL_TABLE = "phones.official.kamailio"  # served beside the lists, the same at every version until brands change
 
 _ESCAPES = str.maketrans({"\\": "\\\\", ":": "\\:", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\\0"})
 _UNESCAPES = {"\\": "\\", ":": ":", "n": "\n", "r": "\r", "t": "\t", "0": "\0"}

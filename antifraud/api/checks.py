@@ -26,10 +26,33 @@ async def check_get(request: web.Request) -> web.Response:
     if len(given) != 1:
         raise InvalidInput("give exactly one of ?domain=, ?url=, ?phone= or ?wallet=", field="query")
     kind, value = given[0]
+    trunk = query.get("trunk")
+    if trunk is not None:
+        return await _call(request, kind, value, trunk)
     answer = await services.checks.check(kind, value)
     return web.Response(
         body=answer.body(services.checks.list_version), content_type="application/json", charset="utf-8"
     )
+
+
+TRUNKS = frozenset({"international", "domestic"})
+
+
+async def _call(request: web.Request, kind: IndicatorType, caller: str, trunk: str) -> web.Response:
+    """A SIP gateway's per-call check: `phone` is the caller, `trunk` the leg the call came in on, `callee`
+    whom it calls (recorded for nothing yet: accepted so gateways can send the whole context)."""
+    services = services_of(request)
+    if kind is not IndicatorType.PHONE:
+        raise InvalidInput("trunk= goes with ?phone= (a call's caller)", field="trunk")
+    if trunk not in TRUNKS:
+        raise InvalidInput(f"trunk must be international or domestic, not {trunk[:20]!r}", field="trunk")
+    callee = request.query.get("callee")
+    if callee is not None and len(callee) > 64:
+        raise InvalidInput("callee is longer than a phone number", field="callee")
+    answer, brand = await services.checks.check_call(caller, international=trunk == "international")
+    document = answer.to_json(services.checks.list_version)
+    document["spoofed"] = brand is not None
+    return web.json_response(document)
 
 
 async def check_post(request: web.Request) -> web.Response:

@@ -17,6 +17,7 @@ from antifraud.api.auth import has_scope
 from antifraud.api.context import KEY, LIMITER, services_of
 from antifraud.api.errors import error_response
 from antifraud.ports import ApiKeyRecord
+from antifraud.services.status import Served
 from blocklists.formats import FORMATS
 from blocklists.serving import etag_for, matches_if_none_match, parse_since
 
@@ -68,6 +69,16 @@ async def pull_by_token(request: web.Request) -> web.StreamResponse:
     return await _serve_list(request, request.match_info["name"], record)
 
 
+def _whole_file(served: Served, name: str, media: str, request: web.Request) -> web.Response:
+    version = served.version
+    headers = {"ETag": etag_for(version), "X-List-Version": str(version), "Cache-Control": "no-cache"}
+    if matches_if_none_match(request.headers.get("If-None-Match"), version):
+        return web.Response(status=304, headers=headers)
+    file = served.files[name]
+    headers |= _digest_headers(file.sha256)
+    return web.Response(body=file.path.read_bytes(), headers={**headers, "Content-Type": media})
+
+
 def _digest_headers(sha256_hex: str) -> dict[str, str]:
     b64 = base64.b64encode(bytes.fromhex(sha256_hex)).decode()
     return {"Digest": f"sha-256={b64}", "Repr-Digest": f"sha-256=:{b64}:"}
@@ -97,6 +108,9 @@ async def _serve_list(request: web.Request, name: str, record: ApiKeyRecord) -> 
     base = name.removesuffix(SIGNATURE)
     if name == INDEX_FILE or (name.endswith(SIGNATURE) and (base in FORMATS or base in {INDEX_FILE, "SHA256SUMS"})):
         return await _serve_file_beside(request, name)
+    served = services.status.publications.served()
+    if fmt is None and served is not None and name in served.files:  # a static table (official numbers)
+        return _whole_file(served, name, "text/plain; charset=utf-8", request)
     if fmt is None:
         known = ", ".join(sorted(FORMATS))
         return error_response(404, "unknown_list", f"no list named {name!r}; lists: {known}", field="name")

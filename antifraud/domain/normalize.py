@@ -17,6 +17,7 @@ import phonenumbers
 
 from antifraud.domain.errors import InvalidIndicator
 from antifraud.domain.model import IndicatorKey, IndicatorType
+from antifraud.domain.phone_ranges import RANGE_MARK, normalize_phone_range
 from antifraud.domain.urls import HostKind, InvalidUrl, parse_reported_url
 from antifraud.domain.wallets import Wallet, normalize_wallet
 
@@ -308,6 +309,9 @@ def normalize_indicator(kind: IndicatorType, text: str, suffixes: SuffixList) ->
     itself stays on the report as evidence. A page on a shared platform lists the tenant's host.
     """
     if kind is IndicatorType.PHONE:
+        if text.rstrip().endswith(RANGE_MARK):  # a number range: the prefix an analyst lists as a whole
+            prefix = normalize_phone_range(text)
+            return NormalizedIndicator(IndicatorKey(IndicatorType.PHONE, prefix), prefix)
         phone = normalize_phone(text)
         return NormalizedIndicator(IndicatorKey(IndicatorType.PHONE, phone.e164), phone.e164, phone=phone)
     if kind is IndicatorType.WALLET:

@@ -20,9 +20,12 @@ from antifraud.domain.normalize import (
     normalize_domain,
     normalize_indicator,
 )
+from antifraud.domain.phone_ranges import is_phone_range, range_matches
 from antifraud.domain.policy import Rules
 from antifraud.ports import IndicatorRecord
 from antifraud.services.read_model import ReadModel
+
+REVIEW_WEIGHT = 40  # what sends a number range to the analysts' queue, whatever else it scores
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +59,15 @@ class Assessor:
         return self.protected_brand(key, name)
 
     def protected_brand(self, key: IndicatorKey, name: DomainName | None = None) -> str | None:
-        """Why an indicator is a protected brand's own (an official domain or number), or None."""
+        """Why an indicator is a protected brand's own (an official domain or number, or a range that
+        holds one), or None."""
         if key.type is IndicatorType.PHONE:
+            if is_phone_range(key.value):
+                for owner in self.detector.brands:
+                    inside = [n for n in owner.phones if range_matches(key.value, n)]
+                    if inside:
+                        return f"a range that holds {inside[0]}, an official number of {owner.name}"
+                return None
             brand = self.detector.protected_phone(key.value)
             return f"an official number of {brand.name}" if brand else None
         if key.type is IndicatorType.DOMAIN:
@@ -72,6 +82,10 @@ class Assessor:
             return Assessment(0, Verdict.ALLOW, (Signal("allowlisted", 0, "allowlisted by an analyst"),))
         if norm.phone is not None:
             return self.detector.assess_phone(norm.phone, extra)
+        if norm.key.type is IndicatorType.PHONE:  # a range: only a person lists a block of numbers
+            size = 10 ** max(0, 11 - len(norm.key.value))
+            what = Signal("number_range", REVIEW_WEIGHT, f"a range of about {size:,} numbers: an analyst decides")
+            return Assessment(REVIEW_WEIGHT, Verdict.REVIEW, (what, *extra))
         if norm.wallet is not None:
             return self.detector.assess_wallet(norm.wallet, extra)
         name = norm.name if norm.name is not None else normalize_domain(norm.key.value, self.suffixes)

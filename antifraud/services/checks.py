@@ -78,6 +78,9 @@ class Checks:
         return self.read_model.published_version
 
     def _forget(self, key: IndicatorKey) -> None:
+        if key.type is IndicatorType.PHONE and key.value.endswith("*"):
+            self._answers.clear()  # a range answers for every number it holds
+            return
         self._answers.pop(key, None)
 
     async def check(self, kind: IndicatorType, value: str) -> CheckAnswer:
@@ -94,10 +97,47 @@ class Checks:
         self._answers[norm.key] = answer
         return answer
 
+    async def check_call(self, caller: str, *, international: bool) -> tuple[CheckAnswer, str | None]:
+        """A call's caller, with the leg it came in on: (the answer, the brand whose official number it
+        presents from abroad, or None). An official number arriving on the international trunk is a
+        spoofed caller ID: blocked for this call, never listed."""
+        answer = await self.check(IndicatorType.PHONE, caller)
+        if not international or answer.listed:
+            return answer, None
+        brand = self.assessor.detector.protected_phone(answer.value)
+        if brand is None:
+            return answer, None
+        spoofed = _make_answer(
+            type=answer.type,
+            value=answer.value,
+            listed=False,
+            verdict=Verdict.BLOCK.value,
+            score=100,
+            categories=("spoofed_call",),
+            reasons=(f"an official number of {brand.name} presented on the international trunk",),
+            display=answer.display,
+        )
+        return spoofed, brand.name
+
     async def _answer(self, norm: NormalizedIndicator) -> CheckAnswer:
         key = norm.key
         protected = self.assessor.protected(key)
         known = self.read_model.get(key)
+        if known is None and protected is None and norm.phone is not None:
+            in_range = self.read_model.listed_range(key.value)
+            if in_range is not None:
+                prefix, known_range = in_range
+                range_category = known_range.category.value if known_range.category else "other"
+                return _make_answer(
+                    type=key.type.value,
+                    value=key.value,
+                    listed=True,
+                    verdict=Verdict.BLOCK.value,
+                    score=100 if known_range.origin is DecisionOrigin.ANALYST else known_range.score,
+                    categories=(range_category,),
+                    reasons=(f"in the listed number range {prefix} ({range_category})",),
+                    display=norm.display,
+                )
         if protected is not None or known is None:
             assessment = self.assessor.assess(norm)
             verdict = Verdict.ALLOW if protected is not None else assessment.verdict

@@ -40,6 +40,9 @@ class Feedback:
         for value, hits in entries:
             key = self._key(list_type, value)
             known = self.assessor.read_model.get(key) if key else None
+            if known is None and key is not None and key.type is IndicatorType.PHONE:
+                in_range = self.assessor.read_model.listed_range(key.value)  # a number refused by its range
+                known = in_range[1] if in_range else None
             category = known.category.value if known is not None and known.category else "unknown"
             per_category[category] += hits
         attributed = sum(per_category.values())

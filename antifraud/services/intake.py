@@ -17,6 +17,7 @@ from antifraud.detection import report_signals
 from antifraud.domain.errors import IdempotencyTaken, InvalidIndicator, InvalidInput, WriteConflict
 from antifraud.domain.model import Category, IndicatorKey, IndicatorType, ListingState, Signal, Verdict
 from antifraud.domain.normalize import NormalizedIndicator
+from antifraud.domain.phone_ranges import is_phone_range
 from antifraud.domain.policy import dominant_category, on_report
 from antifraud.ports import ChangeSet, Clock, IdempotencyRecord, IndicatorRecord, IndicatorStore, Operator, ReportRecord
 from antifraud.services.assessment import Assessor, Policy, evidence_signals, signals_json
@@ -161,7 +162,11 @@ class Intake:
             if isinstance(norm, InvalidInput) or isinstance(item, InvalidInput):
                 results.append(norm if isinstance(norm, InvalidInput) else item)  # type: ignore[arg-type]
                 continue
-            record = touched.get(norm.key) or records.get(norm.key) or new_record(norm.key, norm.display, now)
+            record = touched.get(norm.key) or records.get(norm.key)
+            if record is None:
+                record = new_record(norm.key, norm.display, now)
+                # a number range is listed by a person only: reports and operators never list a block of numbers
+                record.analyst_locked = is_phone_range(norm.key.value)
             recent = (*((op, at) for op, at in record.reporters if at >= window_start), (operator.id, now))
             record.reporters = recent[-MAX_REPORTERS_KEPT:]
             distinct = len({op for op, _ in recent})

@@ -89,6 +89,7 @@ class ReadModel:
         self.waiting: Counter[str] = Counter()  # type -> indicators in review or disputed
         self.published_version = 0
         self._listeners: list[Callable[[IndicatorKey], None]] = []
+        self._ranges = 0  # number ranges held: a phone check looks them up only when there are some
 
     def on_change(self, listener: Callable[[IndicatorKey], None]) -> None:
         """Called with the key of every indicator whose answer may have changed (the check cache)."""
@@ -98,6 +99,20 @@ class ReadModel:
     def get(self, key: IndicatorKey) -> Known | None:
         packed = self._by_type[key.type].get(key.value)
         return None if packed is None else _unpack(packed)
+
+    def listed_range(self, e164: str) -> tuple[str, Known] | None:
+        """The longest listed number range that holds `e164` (`+7701234*` holds +77012345678), if any."""
+        if not self._ranges:
+            return None
+        phones = self._by_type[IndicatorType.PHONE]
+        for end in range(len(e164) - 1, 2, -1):
+            candidate = e164[:end] + "*"
+            packed = phones.get(candidate)
+            if packed is not None:
+                known = _unpack(packed)
+                if known.listed:
+                    return candidate, known
+        return None
 
     def allowed(self, key: IndicatorKey) -> bool:
         return key.value in self._allow[key.type]
@@ -129,6 +144,7 @@ class ReadModel:
         """The gauges' counts, from scratch (after a bulk load)."""
         self.listed.clear()
         self.waiting.clear()
+        self._ranges = sum(1 for v in self._by_type[IndicatorType.PHONE] if v.endswith("*"))
         for kind, values in self._by_type.items():
             key = IndicatorKey(kind, "")
             for packed, n in Counter(values.values()).items():
@@ -175,6 +191,8 @@ class ReadModel:
             del values[p.key.value]
 
     def _count(self, key: IndicatorKey, known: Known, step: int) -> None:
+        if key.type is IndicatorType.PHONE and key.value.endswith("*"):
+            self._ranges += step
         if known.listed:
             list_kind: ListKind = key.list_kind
             self.listed[(list_kind.value, (known.category or Category.OTHER).value)] += step
