@@ -80,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
         a.add_argument("--reason", required=True)
         a.add_argument("--type", choices=[t.value for t in IndicatorType])
         a.add_argument("--analyst", default=None)
+
+    from antifraud.commands.users import add_parser as add_users_parser  # noqa: PLC0415 - the console's accounts
+
+    add_users_parser(sub)
     return p
 
 
@@ -232,6 +236,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_keys(args, settings))
         if args.command == "score":
             return _score(args, settings)
+        if args.command == "users":
+            from antifraud.commands.users import run_users  # noqa: PLC0415
+
+            return asyncio.run(run_users(args, settings))
         return asyncio.run(_with_center(settings, args))
     except ConfigError as exc:
         sys.stderr.write(f"antifraud: configuration error: {exc.message}\n")
