@@ -294,11 +294,6 @@ def mount_console(app: web.Application, services: ConsoleServices, center: Cente
     """The analysts' console at /console/: its own sessions and CSRF; the API's keys stay for /v1."""
     app.add_subapp("/console/", create_console(services, center.store))
 
-    async def to_console(_request: web.Request) -> web.StreamResponse:
-        raise web.HTTPPermanentRedirect("/console/")
-
-    app.router.add_get("/console", to_console)
-
 
 async def _every(seconds: float, what: Callable[[], Awaitable[object]], name: str) -> None:
     while True:

@@ -223,7 +223,10 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
     try:
         response = await handler(request)
     except web.HTTPNotFound:
-        response = refusal(request, 404, N_("there is no such page"))
+        if request.path == PREFIX and request.method in SAFE_METHODS:
+            response = redirect(f"{PREFIX}/", 308)
+        else:
+            response = refusal(request, 404, N_("there is no such page"))
     except web.HTTPException as exc:
         if exc.status in {405, 413}:
             response = refusal(request, exc.status, N_("this request cannot be answered (%(reason)s)"), reason=exc.reason)
