@@ -46,8 +46,8 @@ from antifraud.services.repository import IndicatorRepository
 from antifraud.services.review import Review
 from antifraud.services.status import Status
 from antifraud.settings import Settings
-from antifraud.storage.jobs_sqlite import SqliteJobQueue
 from antifraud.storage.console_sqlite import SqliteConsoleStore
+from antifraud.storage.jobs_sqlite import SqliteJobQueue
 from antifraud.storage.sqlite import SqliteStore
 from blocklists.formats import RpzOptions
 from blocklists.renderer_process import AsyncRenderer, LocalRenderer, ProcessRenderer

@@ -176,7 +176,12 @@ class Background:
         """A crawl finished: the page's signals become evidence; numbers it advertises become linked phones."""
         phones = [(IndicatorType.PHONE, number, "advertised_on") for number in (findings.phones if findings else ())]
         await self.center.evidence.record(
-            IndicatorType.DOMAIN, zone, "crawl", crawl_signals(result, findings), links=phones, facts=crawl_facts(result)
+            IndicatorType.DOMAIN,
+            zone,
+            "crawl",
+            crawl_signals(result, findings),
+            links=phones,
+            facts=crawl_facts(result),
         )
 
     async def on_dns(self, observation: DnsObservation, signals: tuple[Signal, ...]) -> None:

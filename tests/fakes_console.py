@@ -134,16 +134,16 @@ class FakeConsoleStore:
         for batch in self.data.hits.values():
             if batch.list != list_name or batch.interval_start < since:
                 continue
-            for entry in json.loads(batch.entries_json):
-                if entry.get("value") == value:
-                    rows.append(
-                        HitRow(
-                            names.get(batch.operator_id, f"#{batch.operator_id}"),
-                            batch.interval_start,
-                            batch.interval_end,
-                            int(entry.get("hits", 0)),
-                        )
-                    )
+            rows.extend(
+                HitRow(
+                    names.get(batch.operator_id, f"#{batch.operator_id}"),
+                    batch.interval_start,
+                    batch.interval_end,
+                    int(entry.get("hits", 0)),
+                )
+                for entry in json.loads(batch.entries_json)
+                if entry.get("value") == value
+            )
         return sorted(rows, key=lambda h: h.interval_start, reverse=True)[:limit]
 
     async def search_prefix(self, prefix: str, limit: int) -> list[Found]:

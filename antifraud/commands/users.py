@@ -21,7 +21,9 @@ class _Clock:
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    users = sub.add_parser("users", help="analysts' console accounts").add_subparsers(dest="users_command", required=True)
+    users = sub.add_parser("users", help="analysts' console accounts").add_subparsers(
+        dest="users_command", required=True
+    )
     add = users.add_parser("add", help="create an account; prints its one-time password once on stdout")
     add.add_argument("name", help="the analyst's login name (shown in the audit log as analyst:NAME)")
     add.add_argument("--role", required=True, choices=[r.value for r in Role])

@@ -64,7 +64,9 @@ async def follow_links(
         for key in frontier:
             for link in await links_of(key):
                 other = link.target if link.source == key else link.source
-                edges.setdefault((link.source, link.target, link.relation), Edge(link.source, link.target, link.relation))
+                edges.setdefault(
+                    (link.source, link.target, link.relation), Edge(link.source, link.target, link.relation)
+                )
                 if other in nodes:
                     continue
                 if len(nodes) >= max_nodes:

@@ -39,7 +39,7 @@ LOGIN_COOKIE = "af_login_csrf"
 LANG_COOKIE = "af_lang"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-FORM = web.RequestKey("console_form", MultiDictProxy[str | bytes | web.FileField])
+FORM = web.RequestKey("console_form", MultiDictProxy)  # the posted form, once its CSRF token was checked
 RENDERER = web.AppKey("console_renderer", Renderer)
 PROXIES = web.AppKey("console_proxies", tuple[Network, ...])
 
@@ -229,16 +229,27 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
             response = refusal(request, 404, N_("there is no such page"))
     except web.HTTPException as exc:
         if exc.status in {405, 413}:
-            response = refusal(request, exc.status, N_("this request cannot be answered (%(reason)s)"), reason=exc.reason)
+            response = refusal(
+                request, exc.status, N_("this request cannot be answered (%(reason)s)"), reason=exc.reason
+            )
         else:
             _harden(exc, static)
             raise
     except Refused as exc:
         response = refusal(request, 400, exc.msgid, **exc.params)
     except StoreUnavailable as exc:
-        response = render(request, "error.html", status=503, msgid=N_("the store is busy: try again"), params={}, detail=exc.message)
+        response = render(
+            request, "error.html", status=503, msgid=N_("the store is busy: try again"), params={}, detail=exc.message
+        )
     except AntifraudError as exc:
-        response = render(request, "error.html", status=400, msgid=N_("the center refused: %(why)s"), params={"why": exc.message}, detail=None)
+        response = render(
+            request,
+            "error.html",
+            status=400,
+            msgid=N_("the center refused: %(why)s"),
+            params={"why": exc.message},
+            detail=None,
+        )
     except Exception:
         log.exception("console error on %s %s", request.method, request.path)
         response = refusal(request, 500, N_("an unexpected error occurred; it has been logged"))

@@ -165,9 +165,7 @@ class SqliteConsoleStore:
             " AND first_report_at IS NOT NULL AND listed_at IS NOT NULL ORDER BY state_changed_at DESC LIMIT ?",
             (ts(since), limit),
         )
-        return [
-            max(0.0, (datetime.fromisoformat(r[1]) - datetime.fromisoformat(r[0])).total_seconds()) for r in rows
-        ]
+        return [max(0.0, (datetime.fromisoformat(r[1]) - datetime.fromisoformat(r[0])).total_seconds()) for r in rows]
 
     async def open_disputes(self, limit: int, offset: int) -> tuple[int, list[OpenDispute]]:
         total = await self.db.fetchone("SELECT COUNT(*) FROM disputes WHERE closed_at IS NULL")

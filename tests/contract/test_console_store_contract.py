@@ -48,9 +48,8 @@ def user(name="aigerim", role=Role.ANALYST):
     return ConsoleUser(name, role, "$argon2id$fake", must_change=True, created_at=T0)
 
 
-def session(token_hash="h1", name="aigerim", minutes=0):
-    at = T0 + timedelta(minutes=minutes)
-    return ConsoleSession(token_hash, name, "csrf", at, at, at + timedelta(hours=12))
+def session(token_hash, name):
+    return ConsoleSession(token_hash, name, "csrf", T0, T0, T0 + timedelta(hours=12))
 
 
 def indicator(value, state, changed_at, **fields):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aiohttp import web
 
@@ -30,7 +31,9 @@ async def disputes(request: web.Request) -> web.StreamResponse:
     services = services_of(request)
     number = _page_number(request)
     total, items = await services.store.open_disputes(PER_PAGE, (number - 1) * PER_PAGE)
-    return render(request, "disputes.html", items=items, total=total, number=number, pages=max(1, -(-total // PER_PAGE)))
+    return render(
+        request, "disputes.html", items=items, total=total, number=number, pages=max(1, -(-total // PER_PAGE))
+    )
 
 
 async def allowlist(request: web.Request, error: AntifraudError | None = None, status: int = 200) -> web.StreamResponse:
@@ -81,7 +84,7 @@ async def allowlist_remove(request: web.Request) -> web.StreamResponse:
     return redirect(f"{request.path.rsplit('/', 1)[0]}?done=removed")
 
 
-def _summary(changes: Mapping[str, Sequence[ListChange]]) -> list[dict[str, object]]:
+def _summary(changes: Mapping[str, Sequence[ListChange]]) -> list[dict[str, Any]]:
     lists = []
     for name, items in sorted(changes.items()):
         by_action: dict[str, list[ListChange]] = {"add": [], "update": [], "remove": []}

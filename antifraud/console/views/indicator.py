@@ -19,9 +19,7 @@ def _kind(request: web.Request) -> IndicatorType:
         raise Refused(N_("unknown indicator type"), field="type") from None
 
 
-async def _page(
-    request: web.Request, status: int = 200, error: AntifraudError | None = None
-) -> web.StreamResponse:
+async def _page(request: web.Request, status: int = 200, error: AntifraudError | None = None) -> web.StreamResponse:
     services = services_of(request)
     kind, value = _kind(request), request.match_info["value"]
     dossier = await request.config_dict[DOSSIERS].of(kind, value, services.clock.now())

@@ -173,4 +173,3 @@ async def bulk_confirm(request: web.Request) -> web.StreamResponse:
         decided += outcome.decided
         refused += outcome.refused
     return render(request, "bulk_done.html", decided=decided, refused=refused, action=action)
-

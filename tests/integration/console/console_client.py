@@ -4,7 +4,6 @@ tokens read from the pages)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import html
 import re
@@ -115,5 +114,3 @@ async def console_app(aiohttp_client, tmp_path, suffixes, publication=None, cons
         yield Console(client, center, publishing, services)
     finally:
         await store.close()
-
-

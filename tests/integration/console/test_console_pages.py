@@ -12,7 +12,7 @@ from console_client import NEW_PASSWORD, console_app, csrf_of
 from antifraud.console.ports import Role
 from antifraud.domain.model import Action, Category, IndicatorKey, IndicatorType, ListingState
 from antifraud.services.intake import ReportInput
-from antifraud.settings import PublicationSettings
+from antifraud.settings import ConsoleSettings, PublicationSettings
 
 PAGES = ["/console/", "/console/queue", "/console/disputes", "/console/allowlist", "/console/publication",
          "/console/search?by=value&q=kaspi-bonus.kz", "/console/search?by=prefix&q=kaspi",
@@ -244,7 +244,9 @@ async def test_a_held_publication_shows_its_diff_and_is_released_by_an_analyst(a
 
 async def test_allowlist_add_and_remove_are_audited(console):
     await console.analyst("aigerim")
-    r = await console.post("/console/allowlist/add", {"type": "domain", "value": "Halyk-Partner.kz", "reason": "partner"})
+    r = await console.post(
+        "/console/allowlist/add", {"type": "domain", "value": "Halyk-Partner.kz", "reason": "partner"}
+    )
     assert r.status == 303
     page = await (await console.get("/console/allowlist")).text()
     assert "halyk-partner.kz" in page
@@ -302,8 +304,6 @@ async def test_logout_ends_the_session_everywhere(console):
 
 
 async def test_session_cookies_are_secure_behind_a_trusted_tls_proxy_only(aiohttp_client, tmp_path, suffixes):
-    from antifraud.settings import ConsoleSettings
-
     async with console_app(
         aiohttp_client, tmp_path, suffixes, console=ConsoleSettings(trusted_proxies="127.0.0.0/8")
     ) as console:

@@ -83,7 +83,9 @@ async def test_the_login_form_needs_its_token_and_cookie(console):
     page = await console.get("/console/login")
     token = csrf_of(await page.text())
     console.client.session.cookie_jar.clear()  # a token without the cookie it was set with
-    r = await console.post("/console/login", {"csrf_token": token, "username": "aigerim", "password": password}, csrf=False)
+    r = await console.post(
+        "/console/login", {"csrf_token": token, "username": "aigerim", "password": password}, csrf=False
+    )
     assert r.status == 403
     assert "af_session" not in r.cookies
 
@@ -101,8 +103,12 @@ async def test_logout_and_user_creation_need_the_token_too(console):
 async def test_no_state_changes_on_get(console):
     await reported(console)
     await console.analyst("aigerim")
-    for path in ("/console/i/domain/kaspi-bonus.kz/decide?action=block&reason=x", "/console/logout",
-                 "/console/publication/release?confirmed=yes", "/console/allowlist/add?type=domain&value=x.kz&reason=x"):  # fmt: skip
+    for path in (
+        "/console/i/domain/kaspi-bonus.kz/decide?action=block&reason=x",
+        "/console/logout",
+        "/console/publication/release?confirmed=yes",
+        "/console/allowlist/add?type=domain&value=x.kz&reason=x",
+    ):
         assert (await console.get(path)).status in {404, 405}
     assert await state(console) is ListingState.REVIEW
 

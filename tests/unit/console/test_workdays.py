@@ -37,9 +37,8 @@ def test_on_a_saturday_the_cutoff_is_counted_from_the_end_of_friday():
     assert subtract_working_days(at("2026-11-21T13:00"), 2, ALMATY) == at("2026-11-19T00:00")
 
 
-moments = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1)).map(
-    lambda d: d.replace(tzinfo=UTC)
-)
+# hypothesis takes naive bounds and puts the zone on
+moments = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC))  # noqa: DTZ001
 
 
 @given(moments, st.integers(min_value=0, max_value=10))
