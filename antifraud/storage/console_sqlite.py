@@ -141,17 +141,14 @@ class SqliteConsoleStore:
         return int(row[0]) if row else 0
 
     async def waiting(self, overdue_before: datetime) -> Waiting:
-        # each an index range: indicators_state_since (state, state_changed_at), indicators_review (…, disputed, …)
+        # each an index range: indicators_state_since (state, state_changed_at), indicators_disputed
         review = await self.db.fetchone(
             "SELECT COUNT(*), MIN(state_changed_at) FROM indicators WHERE state = 'review'",
         )
         overdue = await self.db.fetchone(
             "SELECT COUNT(*) FROM indicators WHERE state = 'review' AND state_changed_at < ?", (ts(overdue_before),)
         )
-        disputed = await self.db.fetchone(
-            "SELECT COUNT(*) FROM indicators WHERE disputed = 1 AND state IN"
-            " ('candidate', 'review', 'listed', 'expired', 'delisted')"
-        )
+        disputed = await self.db.fetchone("SELECT COUNT(*) FROM indicators WHERE disputed = 1")  # a partial index
         return Waiting(
             in_review=int(review[0]) if review else 0,
             disputed=int(disputed[0]) if disputed else 0,

@@ -30,3 +30,15 @@ CREATE INDEX publication_changes_value ON publication_changes(list, value, versi
 CREATE INDEX disputes_open ON disputes(closed_at, created_at);
 -- The indicator page: recent blocked hits of one list.
 CREATE INDEX hits_recent ON hits(list, interval_start)
+;
+
+-- The review queue reads its two parts (disputed, then the rest) along this index in the page's own
+-- order (score descending, then oldest first): a page costs its offset in index steps, never a sort of
+-- every waiting row. Same columns as before, score now descending.
+DROP INDEX indicators_review;
+CREATE INDEX indicators_review ON indicators(state, disputed, score DESC, first_seen);
+-- The queue's counts under the type and category filters, from the index alone.
+CREATE INDEX indicators_queue_filters ON indicators(state, disputed, type, category)
+;
+-- The disputed (a few among millions) in the queue's order, whatever their state.
+CREATE INDEX indicators_disputed ON indicators(score DESC, first_seen) WHERE disputed = 1
