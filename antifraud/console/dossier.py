@@ -30,7 +30,7 @@ class SignalView:
 @dataclass(frozen=True, slots=True)
 class EvidenceView:
     source: str  # dns, crawl, liveness, ...
-    at: str | None
+    at: datetime | None
     signals: list[SignalView]
     facts: dict[str, Any]  # as the probe saw them: nested values are shown as JSON text
 
@@ -91,9 +91,15 @@ def parse_evidence(text: str) -> list[EvidenceView]:
         facts = found.get("facts")
         if not isinstance(facts, dict):  # liveness and older evidence keep their facts at the top
             facts = {k: v for k, v in found.items() if k not in {"at", "signals"}}
-        at = found.get("at")
-        views.append(EvidenceView(str(source), str(at) if at else None, signals, facts))
+        views.append(EvidenceView(str(source), _moment(found.get("at")), signals, facts))
     return views
+
+
+def _moment(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def spans_of(changes: list[PublishedChange]) -> list[Span]:

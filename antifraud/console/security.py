@@ -16,7 +16,7 @@ import ipaddress
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from aiohttp import web
 from multidict import MultiDictProxy
@@ -143,6 +143,9 @@ def render(request: web.Request, template: str, status: int = 200, **context: ob
         "P": PREFIX,
         "quote": lambda value: quote(str(value), safe=""),
         "indicator_path": indicator_path,
+        "lang_href": lambda code: (
+            "?" + urlencode([*((k, v) for k, v in request.query.items() if k != "lang"), ("lang", code)])
+        ),
     }
     return request.config_dict[RENDERER].render(request[LOCALE], template, {**base, **context}, status)
 

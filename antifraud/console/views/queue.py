@@ -102,6 +102,7 @@ async def queue(request: web.Request) -> web.StreamResponse:
         types=list(IndicatorType),
         categories=list(Category),
         actions=list(Action),
+        window_hours=round(services.decisions.policy.report_window.total_seconds() / 3600),
     )
 
 
