@@ -10,11 +10,11 @@ STAMP := $(VENV)/.installed-stamp
 PEERS := unbound=unbound unbound-checkconf=unbound named-checkzone=bind9-utils named-checkconf=bind9-utils \
 	named=bind9 pdns_recursor=pdns-recursor \
 	prometheus=prometheus promtool=prometheus dnsmasq=dnsmasq-base openssl=openssl \
-	kamailio=kamailio kamcmd=kamailio sipp=sip-tester
+	kamailio=kamailio kamcmd=kamailio sipp=sip-tester chromium=chromium
 # Files (under /usr/lib/<arch>/) that packages without a binary of their own bring: file=package
 PEER_FILES := kamailio/modules/http_client.so=kamailio-utils-modules kamailio/modules/jansson.so=kamailio-extra-modules
 
-.PHONY: run test lint unit e2e peers venv eval bench clean
+.PHONY: run test lint unit e2e peers venv eval bench clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,13 +49,21 @@ lint: venv
 	$(BIN)/hadolint Dockerfile
 
 test: venv peers lint
-	$(BIN)/pytest -q
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pytest -q
 
 unit: venv
 	$(BIN)/pytest -q tests/unit
 
 e2e: venv peers
-	$(BIN)/pytest -q -m e2e
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pytest -q -m e2e
+
+# The console's catalogues: extract the msgids, merge them into each language's .po, compile the .mo.
+# (The console also compiles a .po newer than its .mo in memory at start, so a fresh clone needs no build.)
+LOCALES := antifraud/console/locale
+messages: venv
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o $(LOCALES)/console.pot .
+	$(BIN)/pybabel update -D console -i $(LOCALES)/console.pot -d $(LOCALES) --ignore-obsolete -w 120
+	$(BIN)/pybabel compile -D console -d $(LOCALES) --statistics
 
 eval: venv
 	$(BIN)/python benchmarks/eval_lookalikes.py

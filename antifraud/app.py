@@ -21,6 +21,12 @@ from antifraud.api.app import create_app
 from antifraud.api.auth import KeyCache
 from antifraud.api.context import ApiServices
 from antifraud.api.redaction import install_log_redaction
+from antifraud.console.accounts import Accounts, SessionPolicy
+from antifraud.console.app import create_console
+from antifraud.console.context import ConsoleServices
+from antifraud.console.passwords import Argon2Hasher, Hasher
+from antifraud.console.ports import ConsoleStore
+from antifraud.console.throttle import LoginThrottle
 from antifraud.detection import Detector
 from antifraud.domain.errors import ConfigError
 from antifraud.domain.model import Category
@@ -40,6 +46,7 @@ from antifraud.services.repository import IndicatorRepository
 from antifraud.services.review import Review
 from antifraud.services.status import Status
 from antifraud.settings import Settings
+from antifraud.storage.console_sqlite import SqliteConsoleStore
 from antifraud.storage.jobs_sqlite import SqliteJobQueue
 from antifraud.storage.sqlite import SqliteStore
 from blocklists.formats import RpzOptions
@@ -297,6 +304,44 @@ def api_services(center: Center, publishing: Publishing) -> ApiServices:
     )
 
 
+def console_store(center: Center) -> ConsoleStore:
+    """The console's accounts, sessions and page reads, on the center's own database."""
+    if not isinstance(center.store, SqliteStore):
+        raise ConfigError("the console needs the SQLite store in this version")
+    return SqliteConsoleStore(center.store.db)
+
+
+def console_services(
+    center: Center, publishing: Publishing, store: ConsoleStore, hasher: Hasher | None = None
+) -> ConsoleServices:
+    s = center.settings.console
+    accounts = Accounts(
+        store,
+        hasher or Argon2Hasher(),
+        center.clock,
+        SessionPolicy(timedelta(minutes=s.idle_minutes), timedelta(hours=s.session_hours)),
+        LoginThrottle(s.login_failures, timedelta(minutes=s.login_window_minutes)),
+    )
+    return ConsoleServices(
+        settings=center.settings,
+        clock=center.clock,
+        accounts=accounts,
+        store=store,
+        indicators=center.store,
+        review=center.review,
+        decisions=center.decisions,
+        status=Status(publishing.service, center.store.healthy, center.refresh_metrics),
+        read_model=center.read_model,
+        assessor=center.assessor,
+        brands=tuple(b.name for b in center.detector.brands),
+    )
+
+
+def mount_console(app: web.Application, services: ConsoleServices, center: Center) -> None:
+    """The analysts' console at /console/: its own sessions and CSRF; the API's keys stay for /v1."""
+    app.add_subapp("/console/", create_console(services, center.store))
+
+
 async def _every(seconds: float, what: Callable[[], Awaitable[object]], name: str) -> None:
     while True:
         await asyncio.sleep(seconds)
@@ -319,6 +364,8 @@ async def serve(settings: Settings, *, ready: Callable[[str], None] | None = Non
         center.read_model.published_version = max(center.read_model.published_version, publishing.materializer.version)
         zone = await start_zone_server(settings, publishing, center.store)
         app = create_app(api_services(center, publishing))
+        console = console_services(center, publishing, console_store(center))
+        mount_console(app, console, center)
         # shutdown_timeout: in-flight requests get 5 s on SIGTERM; a supervisor's kill usually follows at 10-30 s
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
         await runner.setup()
@@ -336,6 +383,7 @@ async def serve(settings: Settings, *, ready: Callable[[str], None] | None = Non
                 _every(settings.policy.expiry_check_seconds, center.decisions.expire_due, "expiry"), name="expiry"
             ),
             asyncio.create_task(_every(3600, lambda: _prune(center), "retention"), name="retention"),
+            asyncio.create_task(_every(600, console.accounts.prune, "console sessions"), name="console-sessions"),
         ]
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

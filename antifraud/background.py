@@ -186,12 +186,14 @@ class Background:
             (IndicatorType.WALLET, wallet.value, "payment_to") for wallet in (findings.wallets if findings else ())
         ]
         await self.center.evidence.record(
-            IndicatorType.DOMAIN, zone, "crawl", crawl_signals(result, findings), links=links
+            IndicatorType.DOMAIN, zone, "crawl", crawl_signals(result, findings), links=links, facts=crawl_facts(result)
         )
 
     async def on_dns(self, observation: DnsObservation, signals: tuple[Signal, ...]) -> None:
         """A DNS probe finished: its signals become evidence; for listed sites it is also a liveness check."""
-        await self.center.evidence.record(IndicatorType.DOMAIN, observation.name, "dns", signals)
+        await self.center.evidence.record(
+            IndicatorType.DOMAIN, observation.name, "dns", signals, facts=dns_facts(observation)
+        )
         alive = liveness_of(observation)
         record = await self.center.repository.get_one(IndicatorKey(IndicatorType.DOMAIN, observation.zone))
         if alive is not None and record is not None and record.state in {ListingState.LISTED, ListingState.EXPIRED}:
@@ -251,3 +253,39 @@ def _host(url: str | None) -> str | None:
         return parse_url(url).host or None
     except InvalidIndicator:
         return None
+
+
+def crawl_facts(result: CrawlResult) -> dict[str, object]:
+    """What the crawler saw, for the analysts' console (every string is the site's: hostile)."""
+    tls = result.tls
+    return {
+        "outcome": result.outcome.value,
+        "final_url": result.final_url,
+        "status": result.status,
+        "address": result.address,
+        "title": result.title,
+        "redirects": list(result.redirect_chain),
+        "tls": None
+        if tls is None
+        else {
+            "subject": tls.subject,
+            "issuer": tls.issuer,
+            "san": list(tls.san[:20]),
+            "not_before": tls.not_before.isoformat() if tls.not_before else None,
+            "not_after": tls.not_after.isoformat() if tls.not_after else None,
+            "protocol": tls.protocol,
+        },
+    }
+
+
+def dns_facts(observation: DnsObservation) -> dict[str, object]:
+    """What a DNS probe saw: the name's registration, addresses, aliases and name servers."""
+    return {
+        "name": observation.name,
+        "registration": observation.registration.value,
+        "addresses": list(observation.addresses[:20]),
+        "ttl": observation.address_ttl,
+        "cnames": list(observation.cname_chain),
+        "nameservers": list(observation.records("NS")[:10]),
+        "wildcard": observation.wildcard_detected,
+    }

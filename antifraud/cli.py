@@ -95,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
         a.add_argument("--reason", required=True)
         a.add_argument("--type", choices=[t.value for t in IndicatorType])
         a.add_argument("--analyst", default=None)
+
+    from antifraud.commands.users import add_parser as add_users_parser  # noqa: PLC0415 - the console's accounts
+
+    add_users_parser(sub)
     return p
 
 
@@ -321,6 +325,12 @@ def _serve(settings: Settings) -> int:
     return 0
 
 
+def _users(args: argparse.Namespace, settings: Settings) -> int:
+    from antifraud.commands.users import run_users  # noqa: PLC0415 - the console's accounts
+
+    return asyncio.run(run_users(args, settings))
+
+
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     """The verb's handler; verbs that work on the center's state share `_with_center`."""
     handlers: dict[str, Callable[[], int]] = {
@@ -331,6 +341,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "signing-key": lambda: _signing(args),
         "gateway-agent": lambda: _gateway_agent(args),
         "cdr": lambda: _cdr(args, settings),
+        "users": lambda: _users(args, settings),
     }
     handler = handlers.get(args.command)
     return handler() if handler is not None else asyncio.run(_with_center(settings, args))

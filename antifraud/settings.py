@@ -123,6 +123,20 @@ class DnsServerSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsoleSettings:
+    """The analysts' console at /console/ (antifraud.console)."""
+
+    idle_minutes: float = 30.0  # a session unused this long ends
+    session_hours: float = 12.0  # and every session ends this long after the login, used or not
+    login_failures: int = 5  # failed logins per user name (and 4x per client address) within the window
+    login_window_minutes: float = 15.0
+    secure_cookies: str = "auto"  # auto: Secure when the request came over TLS (directly or from a trusted proxy)
+    trusted_proxies: str = ""  # comma-separated CIDRs whose X-Forwarded-Proto and X-Forwarded-For are believed
+    review_working_days: int = 2  # reports must be checked within this many working days (Mon-Fri)
+    timezone: str = "Asia/Almaty"  # where the working days are counted
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     db: str = "var/antifraud.sqlite3"
     listen_host: str = "127.0.0.1"
@@ -140,6 +154,7 @@ class Settings:
     api: ApiSettings = field(default_factory=ApiSettings)
     probes: ProbeSettings = field(default_factory=ProbeSettings)
     jobs: JobSettings = field(default_factory=JobSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
     dns_lexicon_file: Path = DEFAULT_CONFIG_DIR / "dns_lexicon.toml"
     feeds: tuple[Mapping[str, Any], ...] = ()  # [[feed]] tables, validated by antifraud.feeds
     sync_seconds: float = 0.25  # how often other processes' changes are read from the change feed
@@ -258,7 +273,19 @@ def load_settings(  # noqa: C901 - one step per source of settings, in order of 
         "publication": PublicationSettings,
         "api": ApiSettings,
     }
-    other = {"server", "storage", "paths", "crawler", "dns", "logging", "probes", "jobs", "feed", "dns_server"}
+    other = {
+        "server",
+        "storage",
+        "paths",
+        "crawler",
+        "dns",
+        "logging",
+        "probes",
+        "jobs",
+        "feed",
+        "dns_server",
+        "console",
+    }
     unknown = set(data) - set(sections) - other
     if unknown:
         raise ConfigError(f"{config_path}: unknown sections: {', '.join(sorted(unknown))}")
@@ -280,6 +307,7 @@ def load_settings(  # noqa: C901 - one step per source of settings, in order of 
         api=_section(ApiSettings, data.get("api", {}), "api"),
         probes=_section(ProbeSettings, data.get("probes", {}), "probes"),
         jobs=_section(JobSettings, data.get("jobs", {}), "jobs"),
+        console=_section(ConsoleSettings, data.get("console", {}), "console"),
         dns_lexicon_file=rel(paths["dns_lexicon"]) if "dns_lexicon" in paths else defaults.dns_lexicon_file,
         feeds=tuple(data.get("feed", [])),
     )
@@ -325,6 +353,8 @@ def _validate(s: Settings) -> None:
     for name in s.policy.expiry_days:
         if name not in {c.value for c in Category}:
             raise ConfigError(f"[policy.expiry_days] {name!r} is not a category")
+    if s.console.secure_cookies not in {"auto", "always", "never"}:
+        raise ConfigError("[console] secure_cookies must be auto, always or never")
     if s.api.max_batch < 1 or s.api.max_batch > 10_000:
         raise ConfigError("[api] max_batch must be between 1 and 10000")
 

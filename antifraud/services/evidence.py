@@ -9,7 +9,7 @@ answers name the site.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from antifraud.detection import report_signals
@@ -62,9 +62,11 @@ class Evidence:
         signals: Sequence[Signal],
         *,
         links: Sequence[tuple[IndicatorType, str, str]] = (),
+        facts: Mapping[str, object] | None = None,
     ) -> IndicatorRecord:
         """Findings of a probe (`source`: dns, crawl, ...) about an indicator; `links` are (type, value,
-        relation) of indicators found alongside, such as phone numbers on a page."""
+        relation) of indicators found alongside, such as phone numbers on a page; `facts` are what the
+        probe saw, for an analyst (a page's title, its certificate, the addresses a name resolves to)."""
         norm = self.assessor.normalize(kind, value)
         linked: list[tuple[NormalizedIndicator, str]] = []
         for link_type, link_value, relation in links:
@@ -80,6 +82,8 @@ class Evidence:
             record = records.get(norm.key) or new_record(norm.key, norm.display, now)
             evidence = json.loads(record.evidence_json)
             evidence[source] = {"at": now.isoformat(), "signals": [_signal_json(s) for s in (*signals, *lifting)]}
+            if facts:
+                evidence[source]["facts"] = dict(facts)
             record.evidence_json = json.dumps(evidence, ensure_ascii=False, sort_keys=True)
             assessment = self._reassess(record, norm, now)
             changes.audit.append(

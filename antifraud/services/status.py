@@ -3,13 +3,14 @@ a write), the version being served, and a publication held for an analyst."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 from antifraud.domain.model import Delta, ListKind
+from antifraud.ports import ListChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,10 @@ class Publications(Protocol):
     async def release(self, actor: str) -> tuple[str, int]: ...
 
     async def delta(self, kind: ListKind, since: int, until: int) -> Delta | None: ...
+
+    async def pending(self) -> Mapping[str, Sequence[ListChange]]:
+        """What the next version would change per list: the diff a held publication waits with."""
+        ...
 
 
 class Status:

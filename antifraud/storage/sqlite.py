@@ -169,6 +169,32 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def _review_filters(filters: ReviewFilter) -> tuple[str, list[Any]]:
+    """The review queue's filters as ` AND ...` conditions on `i` and their parameters."""
+    where: list[str] = []
+    params: list[Any] = []
+    if filters.type is not None:
+        where.append("i.type = ?")
+        params.append(filters.type.value)
+    if filters.category is not None:
+        where.append("i.category = ?")
+        params.append(filters.category.value)
+    if filters.query:
+        where.append("i.value >= ? AND i.value < ?")
+        params += [filters.query, filters.query + "\U0010ffff"]
+    if filters.brand:
+        where.append("i.signals LIKE ? ESCAPE '\\'")
+        escaped = filters.brand.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params.append(f"%{escaped}%")
+    if filters.source:
+        where.append(
+            "EXISTS (SELECT 1 FROM reports r JOIN operators o ON o.id = r.operator_id"
+            " WHERE r.type = i.type AND r.value = i.value AND o.name = ?)"
+        )
+        params.append(filters.source)
+    return "".join(f" AND {w}" for w in where), params
+
+
 def _marks(n: int) -> str:
     return ", ".join("?" * n)
 
@@ -440,35 +466,37 @@ class SqliteStore:
         return [AllowRecord(IndicatorKey(_TYPES[r[0]], r[1]), r[2], r[3], datetime.fromisoformat(r[4])) for r in rows]
 
     async def review_page(self, filters: ReviewFilter, limit: int, offset: int) -> tuple[int, list[IndicatorRecord]]:
-        where = ["(i.state = 'review' OR i.disputed = 1)"]
-        params: list[Any] = []
-        if filters.type is not None:
-            where.append("i.type = ?")
-            params.append(filters.type.value)
-        if filters.category is not None:
-            where.append("i.category = ?")
-            params.append(filters.category.value)
-        if filters.query:
-            where.append("i.value >= ? AND i.value < ?")
-            params += [filters.query, filters.query + "\U0010ffff"]
-        if filters.brand:
-            where.append("i.signals LIKE ? ESCAPE '\\'")
-            escaped = filters.brand.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            params.append(f"%{escaped}%")
-        if filters.source:
-            where.append(
-                "EXISTS (SELECT 1 FROM reports r JOIN operators o ON o.id = r.operator_id"
-                " WHERE r.type = i.type AND r.value = i.value AND o.name = ?)"
-            )
-            params.append(filters.source)
-        clause = " AND ".join(where)
-        total_row = await self.db.fetchone(f"SELECT COUNT(*) FROM indicators i WHERE {clause}", params)
-        rows = await self.db.fetchall(
-            f"SELECT {', '.join('i.' + c for c in _COLUMNS.split(', '))} FROM indicators i WHERE {clause}"
-            " ORDER BY i.disputed DESC, i.score DESC, i.first_seen LIMIT ? OFFSET ?",
-            [*params, limit, offset],
+        """Two parts, each read along an index in its own order: the disputed (few) first, then the rest
+        of the queue along indicators_review (state, disputed, score DESC, first_seen). A page walks the
+        index to its offset and reads `limit` rows, whatever the queue's size; one ORDER BY over
+        `state = 'review' OR disputed = 1` sorted every waiting row for every page (0.35 s at 100,000)."""
+        extra, params = _review_filters(filters)
+        disputed = f"i.disputed = 1{extra}"  # along the partial index indicators_disputed
+        disputed_params = params
+        waiting = f"i.state = 'review' AND i.disputed = 0{extra}"
+        columns = ", ".join("i." + c for c in _COLUMNS.split(", "))
+        counts = []
+        for clause, args, index in ((disputed, disputed_params, "indicators_disputed"), (waiting, params, None)):
+            hint = f" INDEXED BY {index}" if index else ""  # not the (type, value) index across every indicator
+            row = await self.db.fetchone(f"SELECT COUNT(*) FROM indicators i{hint} WHERE {clause}", args)
+            counts.append(int(row[0]) if row else 0)
+        records: list[IndicatorRecord] = []
+        # INDEXED BY: with a type or category filter the planner would rather count along
+        # indicators_queue_filters and then sort every match; the page's order is the index's
+        parts = (
+            (disputed, disputed_params, offset, "indicators_disputed"),
+            (waiting, params, max(0, offset - counts[0]), "indicators_review"),
         )
-        return int(total_row[0]) if total_row else 0, [_record(r) for r in rows]
+        for clause, args, skip, index in parts:
+            if len(records) >= limit or (clause is disputed and offset >= counts[0]):
+                continue
+            rows = await self.db.fetchall(
+                f"SELECT {columns} FROM indicators i INDEXED BY {index} WHERE {clause}"
+                " ORDER BY i.score DESC, i.first_seen LIMIT ? OFFSET ?",
+                [*args, limit - len(records), skip],
+            )
+            records += [_record(r) for r in rows]
+        return sum(counts), records
 
     async def due_for_expiry(self, now: datetime, limit: int) -> list[IndicatorKey]:
         rows = await self.db.fetchall(

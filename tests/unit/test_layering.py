@@ -28,6 +28,10 @@ VIOLATIONS = {
         "import antifraud.storage.sqlite",
     ),
     "The API reaches use-cases, never workers or the store": ("antifraud/api/pull.py", "import workers.publication"),
+    "The console sees use-cases and ports, never a storage adapter or a worker": (
+        "antifraud/console/search.py",
+        "import antifraud.background  # indirect as well: background reaches workers",
+    ),
     "blocklists uses the model and ports only": ("blocklists/rows.py", "import antifraud.settings"),
     "workers never reach into the API or CLI": ("workers/jobs/runner.py", "import antifraud.cli"),
 }

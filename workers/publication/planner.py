@@ -183,6 +183,13 @@ class Planner:
                 listener(version)
             return Outcome("published", version)
 
+    async def preview(self) -> dict[str, list[ListChange]]:
+        """What the next version would change, without recording it (the diff of a held publication)."""
+        async with self._lock:
+            last = await self.store.last_publication()
+            keys, _ = await (self._everything() if last is None else self._touched_since(last.feed_seq))
+            return await self._changes(keys)
+
     async def _touched_since(self, seq: int) -> tuple[list[IndicatorKey], int]:
         keys: dict[IndicatorKey, None] = {}
         cursor = seq

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from antifraud.domain.model import Delta, ListKind
+from antifraud.ports import ListChange
 from antifraud.services.status import Held, Served, ServedFile
 from workers.publication.materializer import Materializer
 from workers.publication.planner import Planner
@@ -38,6 +39,9 @@ class PublicationService:
         if outcome.status == "published":
             await self.materializer.catch_up()
         return outcome.status, outcome.version
+
+    async def pending(self) -> dict[str, list[ListChange]]:
+        return await self.planner.preview()
 
     async def delta(self, kind: ListKind, since: int, until: int) -> Delta | None:
         return await self.materializer.delta(kind, since, until)
