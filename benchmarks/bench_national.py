@@ -35,6 +35,7 @@ from pathlib import Path
 from tools import (
     ANTIFRAUD,
     ROOT,
+    Center,
     describe,
     get_lua,
     http,
@@ -158,6 +159,16 @@ def healthz_poll(center, stop: threading.Event, out: list[float]) -> None:
         time.sleep(0.05)
 
 
+def checks_ready(center: Center, key: str, timeout: float = 300) -> float:
+    """Seconds until /v1/check stops answering 503 (the read model is loaded)."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if http(f"{center.url}/v1/check?domain=ready-probe.kz", key=key)[0] == 200:
+            return time.monotonic() - start
+        time.sleep(0.1)
+    raise RuntimeError(f"checks still 503 after {timeout} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--domains", type=int, default=1_000_000)
@@ -210,13 +221,19 @@ def main() -> None:
         print(rows[-1], flush=True)
 
         # 3. start-up and memory ------------------------------------------------------------------
+        began = time.monotonic()
         startup = center.start()
         key = center.key("bench", "admin")
-        time.sleep(3)
+        checks_ready(center, key)
+        ready = time.monotonic() - began
+        time.sleep(2)  # the collector's first pass over the loaded heap
         memory = rss_mib(center.proc.pid)  # type: ignore[union-attr]
         total = sum(memory.values())
         set_rss = set_baseline(args.domains, args.phones)
-        rows.append(("start-up until /healthz 200", f"{startup:.1f} s", "", "served from disk, caught up after"))
+        rows.append(
+            ("start-up until /healthz 200", f"{startup:.1f} s", f"checks answered after {ready:.1f} s",
+             "lists served from disk at once; the read model loads behind"),
+        )  # fmt: skip
         ratio = f"set of the values {set_rss:,.0f} MiB ({memory['main'] / set_rss:.1f}x the main process)"
         rows.append(("server RSS, 1 M + 1 M", f"{total:,.0f} MiB", describe(memory), ratio))
         print(rows[-2:], flush=True)

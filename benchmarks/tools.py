@@ -93,10 +93,11 @@ def rss_mib(pid: int, children: bool = True) -> dict[str, float]:
         return 0.0
 
     out["main"] = one(pid)
-    if children:
-        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+    if children:  # a child started from a worker thread is listed under that thread's task, not the main one
+        kids = {c for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()}
+        for child in sorted(kids):
             name = Path(f"/proc/{child}/comm").read_text().strip()
-            out[f"child {name}"] = one(int(child))
+            out[f"child {name} {child}"] = one(int(child))
     return out
 
 
