@@ -395,6 +395,11 @@ class PublicationStore(Protocol):
 
     async def publication_changes(self, list_name: str, since: int, until: int) -> list[tuple[int, ListChange]]: ...
 
+    async def publication_actions(self, list_name: str, since: int, until: int) -> list[tuple[str, str]]:
+        """(value, action) of the versions after `since` up to `until`, in version order: what the
+        mass-change guard folds, without decoding the entries."""
+        ...
+
     async def published(self, list_name: str, values: Sequence[str]) -> dict[str, ListEntry]: ...
 
     async def publication_raw(self, list_name: str, version: int) -> list[RawChange]:

@@ -72,15 +72,59 @@ def assess_mass_change(
     return MassChange(added, removed, previous, current, share, held=True, reason=reason)
 
 
+class ChangeHistory:
+    """The changes to one list since the guard's baseline, folded in version by version, so that the
+    cumulative check costs the size of the next version, not of everything since the baseline.
+
+    Per value it keeps the first and the last action since the baseline: a value added and removed again
+    counts for neither side, one removed and added back likewise."""
+
+    __slots__ = ("_first", "_last", "added", "growth", "removed")
+
+    def __init__(self) -> None:
+        self._first: dict[str, str] = {}
+        self._last: dict[str, str] = {}
+        self.added = 0  # values present now and absent at the baseline
+        self.removed = 0  # the other way round
+        self.growth = 0  # adds minus removes: the list's size now minus its size at the baseline
+
+    @staticmethod
+    def _effect(first: str | None, last: str | None) -> tuple[int, int]:
+        if first is None or last is None:
+            return 0, 0
+        return int(first == "add" and last != "remove"), int(first != "add" and last == "remove")
+
+    def fold(self, changes: Iterable[tuple[str, str]]) -> None:
+        """Record a published version's (value, action) pairs, in order (action add | update | remove)."""
+        for value, action in changes:
+            before = self._effect(self._first.get(value), self._last.get(value))
+            self._first.setdefault(value, action)
+            self._last[value] = action
+            after = self._effect(self._first[value], action)
+            self.added += after[0] - before[0]
+            self.removed += after[1] - before[1]
+            self.growth += 1 if action == "add" else -1 if action == "remove" else 0
+
+    def with_next(self, proposed: Iterable[tuple[str, str]]) -> tuple[int, int]:
+        """(added, removed) since the baseline if `proposed` were published next; nothing is recorded."""
+        added, removed = self.added, self.removed
+        first_now: dict[str, str] = {}
+        last: dict[str, str] = {}
+        for value, action in proposed:
+            first_now.setdefault(value, action)
+            last[value] = action
+        for value, action in last.items():
+            first = self._first.get(value)
+            before = self._effect(first, self._last.get(value))
+            after = self._effect(first if first is not None else first_now[value], action)
+            added += after[0] - before[0]
+            removed += after[1] - before[1]
+        return added, removed
+
+
 def net_change(history: Iterable[tuple[str, str]], proposed: Iterable[tuple[str, str]]) -> tuple[int, int]:
     """(added, removed) between a baseline and the state after `history` then `proposed`, each a
-    sequence of (value, action) in order, action add | update | remove. A value added and removed
-    again since the baseline counts for neither; one removed and added back, likewise."""
-    first: dict[str, str] = {}
-    last: dict[str, str] = {}
-    for value, action in (*history, *proposed):
-        first.setdefault(value, action)
-        last[value] = action
-    added = sum(1 for v, a in first.items() if a == "add" and last[v] != "remove")
-    removed = sum(1 for v, a in first.items() if a != "add" and last[v] == "remove")
-    return added, removed
+    sequence of (value, action) in order, action add | update | remove."""
+    folded = ChangeHistory()
+    folded.fold(history)
+    return folded.with_next(proposed)

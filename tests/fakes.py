@@ -362,6 +362,9 @@ class FakeStore:
     async def publication_changes(self, list_name: str, since: int, until: int) -> list[tuple[int, ListChange]]:
         return [(v, c) for v, k, c in self.changes if k == list_name and since < v <= until]
 
+    async def publication_actions(self, list_name: str, since: int, until: int) -> list[tuple[str, str]]:
+        return [(c.value, c.action) for _, c in await self.publication_changes(list_name, since, until)]
+
     async def published(self, list_name: str, values: Sequence[str]) -> dict[str, ListEntry]:
         current = self.published_lists[list_name]
         return {v: current[v] for v in values if v in current}

@@ -812,6 +812,14 @@ class SqliteStore:
         )
         return [(int(r[0]), ListChange(r[1], r[2], _entry_from_json(r[3]) if r[3] else None)) for r in rows]
 
+    async def publication_actions(self, list_name: str, since: int, until: int) -> list[tuple[str, str]]:
+        rows = await self.db.fetchall(
+            "SELECT value, action FROM publication_changes WHERE list = ? AND version > ? AND version <= ?"
+            " ORDER BY version",
+            (list_name, since, until),
+        )
+        return [(r[0], r[1]) for r in rows]
+
     async def published(self, list_name: str, values: Sequence[str]) -> dict[str, ListEntry]:
         found: dict[str, ListEntry] = {}
         for chunk in _chunks(list(values)):

@@ -244,6 +244,9 @@ async def test_publications_record_versions_changes_and_the_published_membership
     changes = await store.publication_changes("domains", 0, 2)
     assert [(v, c.action) for v, c in changes] == [(1, "add"), (2, "remove")]
     assert changes[0][1].entry == entry
+    assert await store.publication_actions("domains", 0, 2) == [(entry.value, "add"), (entry.value, "remove")]
+    assert await store.publication_actions("domains", 1, 2) == [(entry.value, "remove")]
+    assert await store.publication_actions("phones", 0, 2) == []
     assert await store.published("domains", ["kaspi-bonus.kz"]) == {}
     assert await store.publication_raw("domains", 1) == [
         ("add", ("kaspi-bonus.kz", "phishing", "90", "2026-11-22T12:00:00Z", "", "", "analyst"))

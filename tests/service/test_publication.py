@@ -149,6 +149,31 @@ async def test_a_change_paced_around_the_guard_is_held(node):
     assert "since version" in held.reason
 
 
+async def test_versions_of_another_publisher_count_toward_the_cumulative_guard(node, tmp_path, clock, suffixes):
+    """The planner keeps the history since the baseline between versions; versions another node
+    published while it was not the leader are read from the store, never missed."""
+    names = [f"q{i:03d}-scam.kz" for i in range(40)]
+    await node.block(*names)
+    await node.publish(force=True)  # approved: the baseline
+    other = await make_center(node.center.store.shared("node-b"), clock, suffixes, settings=FAST)
+    second = wire_publication(other, LocalRenderer(tmp_path / "other", fsync=False)).planner
+    for step in range(2):  # node-a publishes two small versions, its history follows them
+        for name in names[step * 3 : step * 3 + 3]:
+            await node.center.decisions.decide("analyst:a", IndicatorType.DOMAIN, name, Action.UNLIST, "paced")
+        assert (await node.publish()).status == "published"
+    await node.planner.step_down()
+    for name in names[6:9]:  # node-b publishes the third while it leads: 9 of 40 gone, 22.5 %
+        await other.decisions.decide("analyst:a", IndicatorType.DOMAIN, name, Action.UNLIST, "paced")
+    assert (await second.plan()).status == "published"
+    await second.step_down()
+    assert await node.planner.lead()
+    for name in names[9:12]:  # 12 of 40 since the baseline: 30 % > 25 %, node-b's version included
+        await node.center.decisions.decide("analyst:a", IndicatorType.DOMAIN, name, Action.UNLIST, "paced")
+    held = await node.publish()
+    assert held.status == "held", held
+    assert "remove 12 entries since version" in held.reason
+
+
 async def test_the_first_list_with_max_share_one_is_not_held(tmp_path, clock, suffixes):
     settings = replace(FAST, publication=replace(FAST.publication, max_change_share=1.0, guard_min_entries=1))
     node = await start_node(FakeStore(writer_id="n"), clock, suffixes, tmp_path / "l", settings)

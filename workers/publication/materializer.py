@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC
 
@@ -93,7 +94,14 @@ class Materializer:
                         merged[kind][change[1][0]] = change
             newest = pending[-1]
             raw = {kind: list(changes.values()) for kind, changes in merged.items()}
+            started = time.perf_counter()
             self._serve(await self.renderer.publish_raw(newest.version, rfc3339(newest.created_at), raw))
+            log.info(
+                "version %d written in %.2f s (%d changes)",
+                newest.version,
+                time.perf_counter() - started,
+                sum(len(v) for v in raw.values()),
+            )
             return self.version
 
     async def _full(self, last: PublicationRecord) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -25,7 +25,7 @@ from antifraud.ports import Clock, ListChange, ListingRow, PublicationRecord, St
 from antifraud.services.assessment import Assessor
 from antifraud.settings import PublicationSettings
 from antifraud.waiting import wait_event
-from blocklists.guard import assess_mass_change, net_change
+from blocklists.guard import ChangeHistory, assess_mass_change
 
 log = logging.getLogger(__name__)
 LEASE = "publisher"
@@ -39,6 +39,15 @@ ANALYST_SCORE = 100  # an analyst's confirmation is as certain as the center get
 class Hold:
     reason: str
     since: datetime
+
+
+@dataclass(slots=True)
+class _History:
+    """What every list went through since the guard's baseline, up to version `through`."""
+
+    baseline: int
+    through: int
+    lists: dict[str, ChangeHistory]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +83,7 @@ class Planner:
         self.held: Hold | None = None
         self.leader = False
         self._lock = asyncio.Lock()
+        self._history: _History | None = None
         self._wakeup = asyncio.Event()
         self._listeners: list[Callable[[int], None]] = []
 
@@ -170,6 +180,7 @@ class Planner:
                 approved=force,  # published by a person's explicit order: the guard's new baseline
             )
             await self.store.record_publication(record, changes)
+            self._remember(version, changes)
             self.held = None
             for kind in ListKind:
                 self.metrics.publication_held.labels(kind.value).set(0)
@@ -277,12 +288,12 @@ class Planner:
         baseline = await self.store.mass_change_baseline(now - timedelta(seconds=s.guard_window_seconds))
         if baseline >= last.version:
             return None
+        history = await self._history_since(baseline, last.version)
         for kind, items in changes.items():
-            history = await self.store.publication_changes(kind, baseline, last.version)
-            added, removed = net_change(((c.value, c.action) for _, c in history), ((c.value, c.action) for c in items))
-            size_then = counts.get(kind, 0) - _net(history)
+            folded = history.lists[kind]
+            added, removed = folded.with_next((c.value, c.action) for c in items)
             verdict = assess_mass_change(
-                size_then,
+                counts.get(kind, 0) - folded.growth,
                 added,
                 removed,
                 max_share=s.max_change_share,
@@ -293,6 +304,25 @@ class Planner:
             if verdict.held:
                 return verdict.reason
         return None
+
+    async def _history_since(self, baseline: int, through: int) -> _History:
+        """The changes since the baseline, kept between versions: each version folds in only its own
+        changes, and the store is read again only when the baseline moves."""
+        history = self._history
+        if history is None or history.baseline != baseline or history.through > through:
+            history = self._history = _History(baseline, baseline, {kind.value: ChangeHistory() for kind in ListKind})
+        if history.through < through:
+            for kind, folded in history.lists.items():
+                folded.fold(await self.store.publication_actions(kind, history.through, through))
+            history.through = through
+        return history
+
+    def _remember(self, version: int, changes: Mapping[str, Sequence[ListChange]]) -> None:
+        history = self._history
+        if history is not None and history.through == version - 1:
+            for kind, items in changes.items():
+                history.lists[kind].fold((c.value, c.action) for c in items)
+            history.through = version
 
     async def _hold(self, reason: str, now: datetime, version: int) -> Outcome:
         if self.held is None or self.held.reason != reason:
@@ -311,8 +341,3 @@ class Planner:
             for change in items:
                 if change.action == "add" and change.entry is not None:
                     self.metrics.time_to_publish.observe(max(0.0, (now - change.entry.listed_at).total_seconds()))
-
-
-def _net(history: Iterable[tuple[int, ListChange]]) -> int:
-    """How much a list grew over `history` (adds minus removes)."""
-    return sum(1 if c.action == "add" else -1 if c.action == "remove" else 0 for _, c in history)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from antifraud.domain.errors import ConfigError
-from blocklists.guard import assess_mass_change, net_change
+from blocklists.guard import ChangeHistory, assess_mass_change, net_change
 
 
 def test_a_small_change_of_a_large_list_is_published():
@@ -79,3 +81,31 @@ def test_net_change_counts_what_differs_from_the_baseline():
     # pacing: 12 removals in each of 9 versions is 108 removals from the same baseline
     paced = [(f"x{v}-{i}", "remove") for v in range(9) for i in range(12)]
     assert net_change(paced, []) == (0, 108)
+
+
+def _naive(changes: list[tuple[str, str]]) -> tuple[int, int, int]:
+    """The definition, over the whole history at once: (added, removed, growth)."""
+    first: dict[str, str] = {}
+    last: dict[str, str] = {}
+    for value, action in changes:
+        first.setdefault(value, action)
+        last[value] = action
+    added = sum(1 for v, a in first.items() if a == "add" and last[v] != "remove")
+    removed = sum(1 for v, a in first.items() if a != "add" and last[v] == "remove")
+    growth = sum(1 if a == "add" else -1 if a == "remove" else 0 for _, a in changes)
+    return added, removed, growth
+
+
+_version = st.lists(st.tuples(st.sampled_from("abcdefgh"), st.sampled_from(["add", "update", "remove"])), max_size=6)
+
+
+@given(st.lists(_version, max_size=8), _version)
+def test_history_folded_version_by_version_is_the_history_taken_whole(versions, proposed):
+    folded = ChangeHistory()
+    flat: list[tuple[str, str]] = []
+    for version in versions:
+        folded.fold(version)
+        flat += version
+        assert (folded.added, folded.removed, folded.growth) == _naive(flat)
+    assert folded.with_next(proposed) == _naive(flat + proposed)[:2]
+    assert (folded.added, folded.removed, folded.growth) == _naive(flat)  # with_next records nothing
